@@ -1,0 +1,266 @@
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from .models import Advisory, Contact, ProgrammeEntry, Release, Source
+from .workflow import LIVE_STATES, State, TransitionError
+
+
+class TransitionForm(forms.Form):
+    """Input for a workflow action: a comment (required to return or withdraw) and a publication time."""
+
+    comment = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    publish_at = forms.DateTimeField(
+        required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"],
+    )
+
+
+class EditionFilter(admin.SimpleListFilter):
+    """By default, hide editions that a newer approved edition replaced."""
+
+    title = _("editions")
+    parameter_name = "editions"
+
+    def lookups(self, request, model_admin):
+        return [("all", _("All, including superseded"))]
+
+    def choices(self, changelist):
+        yield {
+            "selected": self.value() is None,
+            "query_string": changelist.get_query_string(remove=[self.parameter_name]),
+            "display": _("Current"),
+        }
+        yield from super().choices(changelist)
+
+    def queryset(self, request, queryset):
+        if self.value() == "all":
+            return queryset
+        return queryset.exclude(state=State.SUPERSEDED)
+
+
+class ReviewFilter(admin.SimpleListFilter):
+    title = _("review")
+    parameter_name = "review"
+
+    def lookups(self, request, model_admin):
+        return [("mine", _("Waiting for my review")), ("scheduled", _("Scheduled"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "mine":
+            return queryset.awaiting_review_by(request.user)
+        if self.value() == "scheduled":
+            return queryset.filter(state=State.PUBLISHED, published_at__gt=timezone.now())
+        return queryset
+
+
+class PublishableAdmin(admin.ModelAdmin):
+    """The editors' tool for any publishable model: editions, transition buttons, history, preview."""
+
+    change_form_template = "admin/releases/publishable_change_form.html"
+    list_display = ["title", "source", "state_label", "version", "published_at", "updated_at", "last_edited_by"]
+    list_filter = [EditionFilter, ReviewFilter, "state", "source", "published_at"]
+    list_select_related = ["source", "last_edited_by"]
+    search_fields = ["title", "summary", "slug"]
+    date_hierarchy = "published_at"
+    autocomplete_fields = ["contacts"]
+    prepopulated_fields = {"slug": ["title"]}
+    readonly_fields = ["state_label", "version", "published_at", "revised_at", "created_by", "last_edited_by"]
+    show_full_result_count = False
+
+    @admin.display(description=_("state"), ordering="state")
+    def state_label(self, obj):
+        return obj.display_state
+
+    def get_prepopulated_fields(self, request, obj=None):
+        if obj is not None and obj.slug_locked:
+            return {}
+        return super().get_prepopulated_fields(request, obj)
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None and obj.slug_locked:
+            fields.append("slug")
+        return fields
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and not obj.editable:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        # Something that has been public is withdrawn, never deleted: the audit trail stays whole.
+        if obj is not None and (obj.published_at is not None or obj.editions().filter(published_at__isnull=False).exists()):
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def get_view_on_site_url(self, obj=None):
+        if obj is None or not obj.is_public:
+            return None
+        return obj.get_absolute_url()
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+        obj.last_edited_by = request.user
+        super().save_model(request, obj, form, change)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        obj = self.get_object(request, object_id)
+        extra_context = extra_context or {}
+        if obj is not None:
+            extra_context.update(
+                transitions=obj.available_transitions(request.user),
+                transition_form=TransitionForm(),
+                history_rows=obj.history(),
+                editions=obj.editions().order_by("-version"),
+                preview_url=reverse("releases:preview", args=[obj.kind, obj.pk]),
+                item=obj,
+            )
+            if obj.state in LIVE_STATES and obj.working_edition():
+                extra_context["working_edition"] = obj.working_edition()
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def get_urls(self):
+        info = self.opts.app_label, self.opts.model_name
+        return [
+            path(
+                "<path:object_id>/transition/<str:action>/",
+                self.admin_site.admin_view(self.transition_view),
+                name="%s_%s_transition" % info,
+            ),
+        ] + super().get_urls()
+
+    def transition_view(self, request, object_id, action):
+        """Run one workflow transition. The model checks state and permission; this only relays."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        obj = get_object_or_404(self.model, pk=object_id)
+        if not self.has_view_permission(request, obj):
+            raise PermissionDenied
+        if action not in {"submit", "approve", "return_to_draft", "withdraw", "start_new_draft"}:
+            raise Http404
+        form = TransitionForm(request.POST)
+        change_url = reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_change", args=[obj.pk])
+        if not form.is_valid():
+            for errors in form.errors.values():
+                for error in errors:
+                    messages.error(request, error)
+            return HttpResponseRedirect(change_url)
+        comment = form.cleaned_data["comment"]
+        try:
+            if action == "approve":
+                obj.approve(request.user, publish_at=form.cleaned_data["publish_at"], comment=comment)
+            elif action == "return_to_draft":
+                obj.return_to_draft(request.user, comment)
+            elif action == "withdraw":
+                obj.withdraw(request.user, comment)
+            elif action == "start_new_draft":
+                obj = obj.start_new_draft(request.user, comment)
+                change_url = reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_change", args=[obj.pk])
+            else:
+                obj.submit(request.user, comment)
+        except TransitionError as error:
+            messages.error(request, str(error))
+            # A refused move is an attempted breach when the user lacks the permission outright.
+            return HttpResponseRedirect(change_url)
+        messages.success(request, _("“%(item)s” is now %(state)s.") % {"item": obj, "state": str(obj.display_state).lower()})
+        return HttpResponseRedirect(change_url)
+
+
+class ProgrammeEntryInline(admin.TabularInline):
+    model = ProgrammeEntry
+    extra = 1
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None or obj.editable
+
+    has_add_permission = has_change_permission
+    has_delete_permission = has_change_permission
+
+
+@admin.register(Release)
+class ReleaseAdmin(PublishableAdmin):
+    list_filter = PublishableAdmin.list_filter + ["category"]
+    fieldsets = [
+        (None, {"fields": ["source", "category", "title", "slug", "summary", "body", "original_url", "contacts"]}),
+        (_("Workflow"), {"fields": ["state_label", "version", "published_at", "revised_at", "created_by", "last_edited_by"]}),
+    ]
+
+
+@admin.register(Advisory)
+class AdvisoryAdmin(PublishableAdmin):
+    list_display = PublishableAdmin.list_display[:2] + ["event_start", "needs_attention"] + PublishableAdmin.list_display[2:]
+    inlines = [ProgrammeEntryInline]
+    autocomplete_fields = ["contacts", "follow_up"]
+    fieldsets = [
+        (None, {"fields": ["source", "title", "slug", "summary", "body", "original_url"]}),
+        (_("Event"), {
+            "fields": ["event_date", "event_time", "time_zone", "venue", "city", "country"],
+            "description": _("The local date and time at the event, in the event's own time zone."),
+        }),
+        (_("Media coverage"), {"fields": ["accreditation", "live_stream", "video_download", "transcript"]}),
+        (None, {"fields": ["contacts", "follow_up"]}),
+        (_("Workflow"), {"fields": ["state_label", "version", "published_at", "revised_at", "created_by", "last_edited_by"]}),
+    ]
+
+    @admin.display(description=_("event"), ordering="starts_at")
+    def event_start(self, obj):
+        local = obj.local_start
+        if obj.time_known:
+            return f"{local:%d %b %Y %H:%M} {local.tzname()}"
+        return f"{local:%d %b %Y}, time not stated"
+
+    @admin.display(description=_("needs attention"))
+    def needs_attention(self, obj):
+        if not obj.missing_details:
+            return ""
+        return format_html('<span class="nr-flag">⚠ {}</span>', "; ".join(str(m) for m in obj.missing_details))
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        obj = self.get_object(request, object_id)
+        if obj is not None and obj.missing_details and request.method == "GET":
+            messages.warning(
+                request,
+                _("Not stated in the source, to be filled in: %s.") % "; ".join(str(m) for m in obj.missing_details),
+            )
+        return super().change_view(request, object_id, form_url, extra_context)
+
+
+@admin.register(Source)
+class SourceAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "website", "social_handles"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(Contact)
+class ContactAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "role", "source", "email", "phone", "is_public"]
+    list_filter = ["kind", "is_public", "source"]
+    list_select_related = ["source"]
+    search_fields = ["name", "role", "email", "source__name"]
+
+
+def review_queue(request):
+    """Everything in review that the current user may approve: not their own last edit."""
+    sections = []
+    for model in (Release, Advisory):
+        if not request.user.has_perm(model.publish_permission()):
+            continue
+        items = model.objects.awaiting_review_by(request.user).select_related("source", "last_edited_by").order_by("updated_at")
+        sections.append({"opts": model._meta, "items": items})
+    context = {
+        **admin.site.each_context(request),
+        "title": _("Waiting for my review"),
+        "sections": sections,
+        "is_reviewer": bool(sections),
+    }
+    return TemplateResponse(request, "admin/releases/review_queue.html", context)

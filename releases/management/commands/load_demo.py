@@ -1,0 +1,71 @@
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from releases.importers import import_digest
+from releases.models import Contact, Source
+from releases.roles import setup_roles
+
+DIGEST = Path(__file__).resolve().parents[2] / "demo" / "digest.txt"
+
+SOURCES = {
+    "NATO": {
+        "website": "https://www.nato.int",
+        "description": "The North Atlantic Treaty Organization: press releases, speeches and media advisories.",
+    },
+    "Europol": {
+        "website": "https://www.europol.europa.eu",
+        "description": "The European Union Agency for Law Enforcement Cooperation.",
+    },
+}
+CONTACTS = [
+    {"source": "NATO", "name": "NATO Press Office", "kind": Contact.Kind.OFFICE, "role": "Press and Media",
+     "email": "press@hq.nato.int", "phone": "+32 2 707 50 41"},
+]
+#: Development accounts: username -> (group, password). Printed by the command; never in production.
+ACCOUNTS = {
+    "writer": ("Writers", "writer-demo-2023"),
+    "reviewer": ("Reviewers", "reviewer-demo-2023"),
+    "pressoffice": ("Press office", "pressoffice-demo-2023"),
+}
+
+
+class Command(BaseCommand):
+    help = "Load the demo newsroom: roles, the seed digest published, the NATO Press Office, demo accounts."
+
+    def handle(self, *args, **options):
+        if not settings.DEBUG:
+            raise CommandError("load_demo creates accounts with known passwords: run it with DEBUG on only.")
+        setup_roles()
+        with transaction.atomic():
+            result = import_digest(DIGEST, publish=True)
+            for name, details in SOURCES.items():
+                Source.objects.filter(name=name).update(**details)
+            for contact in CONTACTS:
+                source = Source.objects.get(name=contact["source"])
+                Contact.objects.update_or_create(
+                    source=source, name=contact["name"],
+                    defaults={k: v for k, v in contact.items() if k not in ("source", "name")},
+                )
+            created_accounts = self.create_accounts()
+        self.stdout.write(f"Demo content: {len(result.created)} created, {len(result.existing)} already present.")
+        self.stdout.write("Demo accounts (development only) at http://127.0.0.1:8000/admin/:")
+        for username, (group, password) in ACCOUNTS.items():
+            note = "created" if username in created_accounts else "exists"
+            self.stdout.write(f"  {username:<12} password {password:<22} ({group}, {note})")
+
+    def create_accounts(self):
+        User = get_user_model()
+        created = []
+        for username, (group, password) in ACCOUNTS.items():
+            user, was_created = User.objects.get_or_create(username=username, defaults={"is_staff": True})
+            if was_created:
+                user.set_password(password)
+                user.save()
+                created.append(username)
+            user.groups.add(Group.objects.get(name=group))
+        return created

@@ -1,0 +1,418 @@
+"""
+The editorial workflow shared by every publishable model (Release, Advisory).
+
+A publishable *document* (one press release, one advisory) is a series of
+*editions*: rows of the same model that share a ``document`` id and a slug and
+differ by ``version``. The public only ever sees the edition in the PUBLISHED
+state (or WITHDRAWN, for the notice), so an edit of a published item is a new
+DRAFT edition written and reviewed beside the live one; approving it retires
+the old edition (SUPERSEDED). This is Whitehall's "draft edition beside the
+published one", and it lets the admin edit an edition as an ordinary model
+instance, with its inlines and many-to-many fields.
+
+Transitions are model methods named for the action. Each checks the state and
+the acting user's permission, raises ``TransitionError`` on a bad move (and
+changes nothing), saves atomically and records a ``Transition`` row.
+"""
+import uuid
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .text import render_body
+
+
+class TransitionError(Exception):
+    """A workflow move that is not allowed: wrong state, wrong user or missing input."""
+
+
+class State(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    IN_REVIEW = "in_review", _("In review")
+    PUBLISHED = "published", _("Published")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+    SUPERSEDED = "superseded", _("Superseded")
+
+
+#: States of the edition that speaks for a document in public (at most one per document).
+LIVE_STATES = (State.PUBLISHED, State.WITHDRAWN)
+#: States of an edition still being written or reviewed (at most one per document).
+WORKING_STATES = (State.DRAFT, State.IN_REVIEW)
+
+
+class PublishableQuerySet(models.QuerySet):
+    """What the public may see is defined here, once."""
+
+    def published(self, now=None):
+        """Editions visible to the public right now: approved and due."""
+        return self.filter(state=State.PUBLISHED, published_at__lte=now or timezone.now())
+
+    def public_or_withdrawn(self, now=None):
+        """Published editions plus withdrawn ones (whose page shows only the withdrawal notice)."""
+        return self.filter(state__in=LIVE_STATES, published_at__lte=now or timezone.now())
+
+    def for_source(self, source):
+        return self.filter(source=source)
+
+    def current(self):
+        """The newest edition of each document: what an editor works on."""
+        return self.exclude(state=State.SUPERSEDED).exclude(
+            Q(state__in=LIVE_STATES)
+            & Q(document__in=self.model.objects.filter(state__in=WORKING_STATES).values("document"))
+        )
+
+    def awaiting_review_by(self, user):
+        """In review, and not last edited by ``user`` (who could not approve it)."""
+        return self.filter(state=State.IN_REVIEW).exclude(last_edited_by=user)
+
+
+class Publishable(models.Model):
+    """Abstract base: editions, state, publication time and the transitions."""
+
+    document = models.UUIDField(
+        default=uuid.uuid4, editable=False, db_index=True,
+        help_text=_("Identifies the release or advisory across its editions."),
+    )
+    version = models.PositiveIntegerField(default=1, editable=False)
+    state = models.CharField(max_length=20, choices=State.choices, default=State.DRAFT, editable=False)
+    slug = models.SlugField(
+        max_length=120, allow_unicode=False,
+        help_text=_("The public address. Fixed once the item has been published, so links keep working."),
+    )
+    published_at = models.DateTimeField(
+        _("publication time"), null=True, blank=True, editable=False,
+        help_text=_("Set when a reviewer approves; a future time keeps the item hidden until then."),
+    )
+    revised_at = models.DateTimeField(
+        _("last approved"), null=True, blank=True, editable=False,
+        help_text=_("When the edition the public sees was approved (the public 'updated' time)."),
+    )
+    withdrawn_at = models.DateTimeField(null=True, blank=True, editable=False)
+    withdrawal_reason = models.TextField(blank=True, editable=False)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, editable=False,
+        on_delete=models.SET_NULL, related_name="+",
+    )
+    last_edited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, editable=False,
+        on_delete=models.SET_NULL, related_name="+",
+    )
+
+    objects = PublishableQuerySet.as_manager()
+
+    #: Names of reverse relations whose rows belong to one edition and are copied into a new draft.
+    copied_child_relations = ()
+
+    class Meta:
+        abstract = True
+        constraints = [
+            models.UniqueConstraint(fields=["document", "version"], name="%(app_label)s_%(class)s_one_version"),
+            models.UniqueConstraint(
+                fields=["document"], condition=Q(state__in=LIVE_STATES), name="%(app_label)s_%(class)s_one_live",
+            ),
+            models.UniqueConstraint(
+                fields=["document"], condition=Q(state__in=WORKING_STATES),
+                name="%(app_label)s_%(class)s_one_working",
+            ),
+            models.UniqueConstraint(
+                fields=["slug"], condition=Q(state__in=LIVE_STATES), name="%(app_label)s_%(class)s_unique_live_slug",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["state", "-published_at"], name="%(app_label)s_%(class)s_public"),
+        ]
+
+    # --- properties -------------------------------------------------------
+
+    @property
+    def is_public(self):
+        return self.state == State.PUBLISHED and self.published_at is not None and self.published_at <= timezone.now()
+
+    @property
+    def is_scheduled(self):
+        return self.state == State.PUBLISHED and self.published_at is not None and self.published_at > timezone.now()
+
+    @property
+    def display_state(self):
+        """The state as an editor thinks of it: a published edition not yet due is 'Scheduled'."""
+        if self.is_scheduled:
+            return _("Scheduled")
+        return self.get_state_display()
+
+    @property
+    def slug_locked(self):
+        """Once any edition has been public, the address is fixed so links keep working."""
+        return self.published_at is not None or self.editions().filter(published_at__isnull=False).exists()
+
+    @property
+    def editable(self):
+        return self.state == State.DRAFT
+
+    @classmethod
+    def publish_permission(cls):
+        return f"{cls._meta.app_label}.publish_{cls._meta.model_name}"
+
+    @classmethod
+    def change_permission(cls):
+        return f"{cls._meta.app_label}.change_{cls._meta.model_name}"
+
+    def editions(self):
+        return type(self).objects.filter(document=self.document)
+
+    def live_edition(self):
+        """The edition that speaks for this document in public, if any (may be scheduled)."""
+        return self.editions().filter(state__in=LIVE_STATES).first()
+
+    def working_edition(self):
+        return self.editions().filter(state__in=WORKING_STATES).first()
+
+    def history(self):
+        return Transition.objects.filter(
+            content_type=ContentType.objects.get_for_model(type(self)), document=self.document
+        ).select_related("actor")
+
+    def clean(self):
+        super().clean()
+        if not self.slug:
+            return
+        if type(self).objects.filter(slug=self.slug).exclude(document=self.document).exists():
+            raise ValidationError({"slug": _("Another item already uses this address.")})
+        published_slug = (
+            self.editions().exclude(pk=self.pk).filter(published_at__isnull=False)
+            .values_list("slug", flat=True).first()
+        )
+        if published_slug and published_slug != self.slug:
+            raise ValidationError({"slug": _("The address is fixed once the item has been published.")})
+
+    def save(self, *args, **kwargs):
+        for field, html_field in getattr(self, "rendered_fields", {}).items():
+            setattr(self, html_field, render_body(getattr(self, field)))
+        super().save(*args, **kwargs)
+
+    # --- permission checks -----------------------------------------------
+
+    def can_edit(self, user):
+        return self.editable and user.has_perm(self.change_permission())
+
+    def can_submit(self, user):
+        return self.state == State.DRAFT and user.has_perm(self.change_permission())
+
+    def can_approve(self, user):
+        return (
+            self.state == State.IN_REVIEW
+            and user.has_perm(self.publish_permission())
+            and self.last_edited_by_id != user.pk
+        )
+
+    def can_return_to_draft(self, user):
+        return self.state == State.IN_REVIEW and user.has_perm(self.publish_permission())
+
+    def can_withdraw(self, user):
+        return self.state == State.PUBLISHED and user.has_perm(self.publish_permission())
+
+    def can_start_new_draft(self, user):
+        return (
+            self.state in LIVE_STATES
+            and user.has_perm(self.change_permission())
+            and not self.editions().filter(state__in=WORKING_STATES).exists()
+        )
+
+    def available_transitions(self, user):
+        """The actions ``user`` may take on this edition now, as (name, label) pairs."""
+        actions = [
+            ("submit", _("Submit for review"), self.can_submit),
+            ("approve", _("Approve and publish"), self.can_approve),
+            ("return_to_draft", _("Return to draft"), self.can_return_to_draft),
+            ("withdraw", _("Withdraw"), self.can_withdraw),
+            ("start_new_draft", _("Start a new draft"), self.can_start_new_draft),
+        ]
+        return [(name, label) for name, label, allowed in actions if allowed(user)]
+
+    # --- transitions -------------------------------------------------------
+
+    def _refresh_state(self):
+        """Re-read the state under a row lock so two reviewers can't both act on a stale copy."""
+        current = type(self).objects.select_for_update().get(pk=self.pk)
+        self.state = current.state
+        self.last_edited_by_id = current.last_edited_by_id
+
+    def _record(self, user, from_state, to_state, comment=""):
+        Transition.objects.create(
+            content_type=ContentType.objects.get_for_model(type(self)),
+            object_id=self.pk,
+            document=self.document,
+            version=self.version,
+            from_state=from_state,
+            to_state=to_state,
+            actor=user,
+            comment=comment,
+        )
+
+    def _refuse(self, action):
+        raise TransitionError(
+            _("You may not %(action)s this %(model)s while it is %(state)s.")
+            % {"action": action, "model": self._meta.verbose_name, "state": self.get_state_display().lower()}
+        )
+
+    def submit(self, user, comment=""):
+        """Author: send a draft to the reviewers."""
+        with transaction.atomic():
+            self._refresh_state()
+            if not self.can_submit(user):
+                self._refuse(_("submit"))
+            if self.last_edited_by_id is None:
+                # Submitting is an edit of record: the submitter can't then approve it themselves.
+                self.last_edited_by = user
+            self.state = State.IN_REVIEW
+            self.save(update_fields=["state", "last_edited_by", "updated_at"])
+            self._record(user, State.DRAFT, State.IN_REVIEW, comment)
+
+    def approve(self, user, publish_at=None, comment=""):
+        """
+        Reviewer: publish now, or at ``publish_at`` (a future time schedules it).
+
+        Approving a new edition of a document that is already public replaces the
+        public edition at once and keeps the original publication time.
+        """
+        with transaction.atomic():
+            self._refresh_state()
+            if self.state == State.IN_REVIEW and self.last_edited_by_id == user.pk:
+                raise TransitionError(_("You edited this version last, so another reviewer must approve it."))
+            if not self.can_approve(user):
+                self._refuse(_("approve"))
+            now = timezone.now()
+            previous = (
+                type(self).objects.select_for_update()
+                .filter(document=self.document, state__in=LIVE_STATES).exclude(pk=self.pk).first()
+            )
+            if previous is not None and previous.state == State.PUBLISHED and previous.published_at <= now:
+                if publish_at is not None and publish_at > now:
+                    raise TransitionError(
+                        _("This item is already public; an approved edit replaces it at once and can't be scheduled.")
+                    )
+                self.published_at = previous.published_at
+            else:
+                self.published_at = publish_at or now
+            if previous is not None:
+                previous.state = State.SUPERSEDED
+                previous.save(update_fields=["state", "updated_at"])
+            self.revised_at = max(now, self.published_at)
+            self.state = State.PUBLISHED
+            self.withdrawn_at = None
+            self.withdrawal_reason = ""
+            self.save(update_fields=[
+                "state", "published_at", "revised_at", "withdrawn_at", "withdrawal_reason", "updated_at",
+            ])
+            self._record(user, State.IN_REVIEW, State.PUBLISHED, comment)
+
+    def return_to_draft(self, user, comment):
+        """Reviewer: send back to the author, saying why."""
+        comment = (comment or "").strip()
+        with transaction.atomic():
+            self._refresh_state()
+            if not self.can_return_to_draft(user):
+                self._refuse(_("return"))
+            if not comment:
+                raise TransitionError(_("Say what needs to change: a comment is required to return an item to draft."))
+            self.state = State.DRAFT
+            self.save(update_fields=["state", "updated_at"])
+            self._record(user, State.IN_REVIEW, State.DRAFT, comment)
+
+    def withdraw(self, user, reason):
+        """Reviewer: take a published item down; the public sees the reason instead of the text."""
+        reason = (reason or "").strip()
+        with transaction.atomic():
+            self._refresh_state()
+            if not self.can_withdraw(user):
+                self._refuse(_("withdraw"))
+            if not reason:
+                raise TransitionError(_("A public reason is required to withdraw an item."))
+            self.state = State.WITHDRAWN
+            self.withdrawn_at = timezone.now()
+            self.withdrawal_reason = reason
+            self.save(update_fields=["state", "withdrawn_at", "withdrawal_reason", "updated_at"])
+            self._record(user, State.PUBLISHED, State.WITHDRAWN, reason)
+
+    def receive_import(self, publish_at=None, comment=""):
+        """
+        A trusted import (a management command, no user): a new draft goes to
+        review, or straight to published at ``publish_at`` for archive migration.
+        """
+        with transaction.atomic():
+            self._refresh_state()
+            if self.state != State.DRAFT or self.editions().exclude(pk=self.pk).exists():
+                self._refuse(_("import"))
+            if publish_at is None:
+                self.state = State.IN_REVIEW
+                self.save(update_fields=["state", "updated_at"])
+            else:
+                self.state = State.PUBLISHED
+                self.published_at = self.revised_at = publish_at
+                self.save(update_fields=["state", "published_at", "revised_at", "updated_at"])
+            self._record(None, State.DRAFT, self.state, comment)
+
+    def start_new_draft(self, user, comment=""):
+        """Anyone who may edit: copy the live edition into a new draft edition and return it."""
+        with transaction.atomic():
+            self._refresh_state()
+            if not self.can_start_new_draft(user):
+                if self.state in LIVE_STATES and self.editions().filter(state__in=WORKING_STATES).exists():
+                    raise TransitionError(_("A newer draft of this item already exists."))
+                self._refuse(_("start a new draft of"))
+            draft = self._copy_as_new_edition(user)
+            draft._record(user, self.state, State.DRAFT, comment)
+        return draft
+
+    def _copy_as_new_edition(self, user):
+        model = type(self)
+        latest = self.editions().order_by("-version").values_list("version", flat=True).first()
+        draft = model.objects.get(pk=self.pk)
+        many_to_many = {f.name: list(getattr(self, f.name).all()) for f in model._meta.many_to_many}
+        children = {name: list(getattr(self, name).all()) for name in self.copied_child_relations}
+        draft.pk = draft.id = None
+        draft._state.adding = True
+        draft.version = latest + 1
+        draft.state = State.DRAFT
+        draft.created_by = user
+        draft.last_edited_by = None
+        draft.withdrawn_at = None
+        draft.withdrawal_reason = ""
+        draft.save()
+        for name, objects in many_to_many.items():
+            getattr(draft, name).set(objects)
+        for name, rows in children.items():
+            field = getattr(self, name).field.name
+            for row in rows:
+                row.pk = row.id = None
+                row._state.adding = True
+                setattr(row, field, draft)
+                row.save()
+        return draft
+
+
+class Transition(models.Model):
+    """One workflow move, kept for the audit trail."""
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
+    object_id = models.PositiveBigIntegerField()
+    document = models.UUIDField(db_index=True)
+    version = models.PositiveIntegerField()
+    from_state = models.CharField(max_length=20, choices=State.choices)
+    to_state = models.CharField(max_length=20, choices=State.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    comment = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+
+    def __str__(self):
+        return f"{self.get_from_state_display()} → {self.get_to_state_display()} by {self.actor} at {self.at:%Y-%m-%d %H:%M}"

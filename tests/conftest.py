@@ -1,0 +1,36 @@
+import pytest
+
+from releases.roles import setup_roles
+
+from .factories import make_user
+
+
+@pytest.fixture(autouse=True)
+def roles(db):
+    """Every test runs with the newsroom's groups in place, as after `make run`."""
+    setup_roles()
+
+
+@pytest.fixture
+def writer(db):
+    return make_user("writer-1", group="Writers")
+
+
+@pytest.fixture
+def writer2(db):
+    return make_user("writer-2", group="Writers")
+
+
+@pytest.fixture
+def reviewer(db):
+    return make_user("reviewer-1", group="Reviewers")
+
+
+@pytest.fixture
+def reviewer2(db):
+    return make_user("reviewer-2", group="Reviewers")
+
+
+@pytest.fixture
+def press_officer(db):
+    return make_user("press-1", group="Press office")

@@ -1,0 +1,78 @@
+"""Small factories for the tests: real rows in the real test database."""
+import itertools
+from datetime import date, time
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.utils import timezone
+
+from releases.models import Advisory, Contact, Release, Source
+
+_counter = itertools.count(1)
+
+
+def make_user(username=None, group=None, **extra):
+    username = username or f"user{next(_counter)}"
+    user = get_user_model().objects.create_user(username=username, password="pw", **{"is_staff": True, **extra})
+    if group:
+        user.groups.add(Group.objects.get(name=group))
+    return user
+
+
+def make_source(name=None, **extra):
+    name = name or f"Source {next(_counter)}"
+    defaults = {"slug": name.lower().replace(" ", "-")}
+    defaults.update(extra)
+    return Source.objects.get_or_create(name=name, defaults=defaults)[0]
+
+
+def make_contact(source=None, name=None, **extra):
+    return Contact.objects.create(source=source or make_source(), name=name or f"Contact {next(_counter)}", **extra)
+
+
+def make_release(source=None, title=None, author=None, **extra):
+    n = next(_counter)
+    title = title or f"Release {n}"
+    fields = {
+        "summary": f"Summary of release {n}.",
+        "body": f"Body of release {n}.",
+        "slug": extra.pop("slug", None) or f"release-{n}",
+    }
+    fields.update(extra)
+    return Release.objects.create(
+        source=source or make_source(), title=title, created_by=author, last_edited_by=author, **fields,
+    )
+
+
+def make_advisory(source=None, title=None, author=None, **extra):
+    n = next(_counter)
+    fields = {
+        "summary": f"Summary of advisory {n}.",
+        "slug": extra.pop("slug", None) or f"advisory-{n}",
+        "event_date": date(2030, 1, 15),
+        "event_time": time(17, 30),
+        "time_zone": "Europe/Brussels",
+        "venue": "NATO Headquarters",
+    }
+    fields.update(extra)
+    return Advisory.objects.create(
+        source=source or make_source(), title=title or f"Advisory {n}", created_by=author, last_edited_by=author,
+        **fields,
+    )
+
+
+def publish(item, reviewer=None, at=None):
+    """Take a draft through review to published, as a writer and a reviewer would."""
+    writer = item.last_edited_by or make_user(group="Writers")
+    if item.last_edited_by is None:
+        item.last_edited_by = writer
+        item.save()
+    reviewer = reviewer or make_user(group="Reviewers")
+    item.submit(writer)
+    item.approve(reviewer, publish_at=at)
+    item.refresh_from_db()
+    return item
+
+
+def now():
+    return timezone.now()

@@ -1,0 +1,263 @@
+"""The admin as editors use it: forms, transition buttons, forged posts, review queue, history."""
+import pytest
+from django.urls import reverse
+
+from releases.models import Advisory, Contact, Release, Source
+from releases.workflow import State
+
+from .factories import make_advisory, make_contact, make_release, make_source, make_user, publish
+
+
+def change_url(item):
+    return reverse(f"admin:releases_{item._meta.model_name}_change", args=[item.pk])
+
+
+def transition_url(item, action):
+    return reverse(f"admin:releases_{item._meta.model_name}_transition", args=[item.pk, action])
+
+
+def test_writer_creates_a_release_in_the_admin(client, writer):
+    source = make_source("NATO", slug="nato")
+    contact = make_contact(source=source, name="NATO Press Office")
+    client.force_login(writer)
+    response = client.post(reverse("admin:releases_release_add"), {
+        "source": source.pk, "category": "press_release", "title": "Allies meet in Chișinău",
+        "slug": "allies-meet-in-chisinau", "summary": "A summary.",
+        "body": "Paragraph.\n\n- a list item\n\n> “A quotation”", "original_url": "", "contacts": [contact.pk],
+    })
+    assert response.status_code == 302, response.content.decode()[:2000]
+    release = Release.objects.get()
+    assert (release.state, release.created_by, release.last_edited_by) == (State.DRAFT, writer, writer)
+    assert "<blockquote>" in release.body_html and "<li>a list item</li>" in release.body_html
+    assert list(release.contacts.all()) == [contact]
+
+
+def test_form_errors_leave_nothing_written(client, writer):
+    client.force_login(writer)
+    response = client.post(reverse("admin:releases_release_add"), {"title": "", "slug": "bad slug!"})
+    assert response.status_code == 200
+    assert "This field is required." in response.content.decode()
+    assert Release.objects.count() == 0
+
+
+def test_slug_taken_by_another_item_is_a_form_error(client, writer):
+    existing = make_release(slug="taken")
+    client.force_login(writer)
+    response = client.post(reverse("admin:releases_release_add"), {
+        "source": existing.source.pk, "category": "press_release", "title": "T", "slug": "taken",
+    })
+    assert "Another item already uses this address." in response.content.decode()
+    assert Release.objects.count() == 1
+
+
+def test_buttons_are_exactly_the_allowed_transitions(client, writer, reviewer):
+    release = make_release(author=writer)
+    client.force_login(writer)
+    page = client.get(change_url(release)).content.decode()
+    assert "Submit for review" in page and "Approve and publish" not in page
+    release.submit(writer)
+    page = client.get(change_url(release)).content.decode()
+    assert "Approve and publish" not in page and "No workflow action is open to you" in page
+    client.force_login(reviewer)
+    page = client.get(change_url(release)).content.decode()
+    assert "Approve and publish" in page and "Return to draft" in page and "Withdraw" not in page
+
+
+def test_full_journey_through_the_admin(client, writer, reviewer):
+    release = make_release(author=writer, title="Journey release")
+    client.force_login(writer)
+    assert client.post(transition_url(release, "submit")).status_code == 302
+    client.force_login(reviewer)
+    client.post(transition_url(release, "return_to_draft"), {"comment": "Add the date."})
+    release.refresh_from_db()
+    assert release.state == State.DRAFT
+    client.force_login(writer)
+    page = client.get(change_url(release)).content.decode()
+    assert "Add the date." in page
+    client.post(transition_url(release, "submit"))
+    client.force_login(reviewer)
+    client.post(transition_url(release, "approve"), {"publish_at": ""})
+    release.refresh_from_db()
+    assert release.is_public
+    assert client.get(release.get_absolute_url()).status_code == 200
+
+
+@pytest.mark.parametrize("forger, message", [
+    ("writer", "another reviewer must approve it"),
+    ("writer2", "You may not approve"),
+])
+def test_forged_approve_by_a_writer_is_refused(client, writer, writer2, forger, message):
+    """A writer posting the approve action directly, on their own or a colleague's release, changes nothing."""
+    release = make_release(author=writer)
+    release.submit(writer)
+    client.force_login({"writer": writer, "writer2": writer2}[forger])
+    response = client.post(transition_url(release, "approve"), follow=True)
+    assert message in response.content.decode()
+    release.refresh_from_db()
+    assert release.state == State.IN_REVIEW
+    assert release.history().count() == 1
+
+
+def test_reviewer_cannot_approve_own_edit_through_the_admin(client, reviewer):
+    release = make_release(author=reviewer)
+    release.submit(reviewer)
+    client.force_login(reviewer)
+    page = client.get(change_url(release)).content.decode()
+    assert "Approve and publish" not in page
+    assert "another reviewer must approve it" in page
+    response = client.post(transition_url(release, "approve"), follow=True)
+    assert "another reviewer must approve it" in response.content.decode()
+    release.refresh_from_db()
+    assert release.state == State.IN_REVIEW
+
+
+def test_transition_view_refuses_get_and_unknown_actions(client, writer):
+    release = make_release(author=writer)
+    client.force_login(writer)
+    assert client.get(transition_url(release, "submit")).status_code == 405
+    assert client.post(transition_url(release, "delete_everything")).status_code == 404
+
+
+def test_anonymous_cannot_transition(client, writer):
+    release = make_release(author=writer)
+    response = client.post(transition_url(release, "submit"))
+    assert response.status_code == 302 and "/admin/login/" in response["Location"]
+    release.refresh_from_db()
+    assert release.state == State.DRAFT
+
+
+def test_schedule_with_a_publish_time(client, writer, reviewer):
+    release = make_release(author=writer)
+    release.submit(writer)
+    client.force_login(reviewer)
+    client.post(transition_url(release, "approve"), {"publish_at": "2099-01-01T09:00"})
+    release.refresh_from_db()
+    assert release.state == State.PUBLISHED and release.is_scheduled
+    assert "Scheduled" in client.get(change_url(release)).content.decode()
+
+
+def test_bad_publish_time_is_an_error_message(client, writer, reviewer):
+    release = make_release(author=writer)
+    release.submit(writer)
+    client.force_login(reviewer)
+    response = client.post(transition_url(release, "approve"), {"publish_at": "tomorrow-ish"}, follow=True)
+    assert "Enter a valid date/time." in response.content.decode()
+    release.refresh_from_db()
+    assert release.state == State.IN_REVIEW
+
+
+def test_published_item_is_read_only_and_offers_a_new_draft(client, writer, reviewer):
+    release = publish(make_release(author=writer, title="Read-only release"), reviewer)
+    client.force_login(writer)
+    page = client.get(change_url(release)).content.decode()
+    assert "Start a new draft" in page
+    assert 'name="title"' not in page  # no editable title field
+    response = client.post(transition_url(release, "start_new_draft"))
+    draft = Release.objects.get(document=release.document, version=2)
+    assert response["Location"] == change_url(draft)
+    page = client.get(change_url(draft)).content.decode()
+    assert 'name="title"' in page
+    # The slug is fixed once published.
+    assert 'name="slug"' not in page
+
+
+def test_view_on_site_only_for_public_items(client, writer, reviewer):
+    release = make_release(author=writer)
+    client.force_login(reviewer)
+    assert "View on site" not in client.get(change_url(release)).content.decode()
+    publish(release, reviewer)
+    assert "View on site" in client.get(change_url(release)).content.decode()
+
+
+def test_history_is_shown_on_the_item(client, writer, reviewer):
+    release = make_release(author=writer)
+    release.submit(writer, "Please look at the quotes.")
+    client.force_login(reviewer)
+    page = client.get(change_url(release)).content.decode()
+    assert "History" in page and "Please look at the quotes." in page and "writer-1" in page
+
+
+def test_waiting_for_my_review(client, writer, reviewer):
+    mine = make_release(author=writer, title="For reviewer one")
+    mine.submit(writer)
+    own = make_release(author=reviewer, title="Reviewer one's own edit")
+    own.submit(reviewer)
+    advisory = make_advisory(author=writer, title="Advisory to review")
+    advisory.submit(writer)
+    client.force_login(reviewer)
+    page = client.get(reverse("review-queue")).content.decode()
+    assert "For reviewer one" in page and "Advisory to review" in page
+    assert "Reviewer one&#x27;s own edit" not in page and "Reviewer one's own edit" not in page
+    changelist = client.get(reverse("admin:releases_release_changelist"), {"review": "mine"}).content.decode()
+    assert "For reviewer one" in changelist and "own edit" not in changelist
+
+
+def test_changelist_search_and_filters(client, writer, reviewer):
+    make_release(author=writer, title="Olympics 2024 security topped up")
+    make_release(author=writer, title="Something else")
+    client.force_login(reviewer)
+    page = client.get(reverse("admin:releases_release_changelist"), {"q": "Olympics"}).content.decode()
+    assert "Olympics 2024 security topped up" in page and "Something else" not in page
+    page = client.get(reverse("admin:releases_release_changelist"), {"state__exact": "draft"}).content.decode()
+    assert "Something else" in page
+
+
+def test_advisory_admin_flags_missing_time_and_has_programme_inline(client, writer):
+    advisory = make_advisory(author=writer, event_time=None)
+    client.force_login(writer)
+    changelist = client.get(reverse("admin:releases_advisory_changelist")).content.decode()
+    assert "event time not stated" in changelist
+    page = client.get(change_url(advisory)).content.decode()
+    assert "event time not stated" in page
+    assert "programme-TOTAL_FORMS" in page
+
+
+def test_contacts_autocomplete(client, writer):
+    source = make_source("NATO", slug="nato")
+    make_contact(source=source, name="NATO Press Office")
+    client.force_login(writer)
+    response = client.get(reverse("admin:autocomplete"), {
+        "term": "Press", "app_label": "releases", "model_name": "release", "field_name": "contacts",
+    })
+    assert response.status_code == 200
+    assert "NATO Press Office" in response.content.decode()
+
+
+@pytest.mark.parametrize("model, allowed", [(Source, False), (Contact, False)])
+def test_writers_cannot_manage_sources_or_contacts(client, writer, model, allowed):
+    client.force_login(writer)
+    url = reverse(f"admin:releases_{model._meta.model_name}_add")
+    assert client.get(url).status_code == 403
+
+
+def test_press_office_manages_contacts_but_cannot_publish(client, press_officer, writer):
+    source = make_source("NATO", slug="nato")
+    client.force_login(press_officer)
+    response = client.post(reverse("admin:releases_contact_add"), {
+        "name": "NATO Press Office", "kind": "office", "role": "", "source": source.pk,
+        "email": "press@hq.nato.int", "phone": "+32 2 707 50 41", "is_public": "on",
+    })
+    assert response.status_code == 302
+    assert Contact.objects.filter(name="NATO Press Office").exists()
+    release = make_release(author=writer)
+    release.submit(writer)
+    client.post(transition_url(release, "approve"))
+    release.refresh_from_db()
+    assert release.state == State.IN_REVIEW
+
+
+def test_published_items_cannot_be_deleted(client, writer, reviewer):
+    release = publish(make_release(author=writer), reviewer)
+    admin_user = make_user("boss", is_superuser=True)
+    client.force_login(admin_user)
+    url = reverse("admin:releases_release_delete", args=[release.pk])
+    assert client.get(url).status_code == 403
+    assert Release.objects.filter(pk=release.pk).exists()
+
+
+def test_preview_link_on_change_form(client, writer):
+    advisory = make_advisory(author=writer)
+    client.force_login(writer)
+    page = client.get(change_url(advisory)).content.decode()
+    assert reverse("releases:preview", args=["advisory", advisory.pk]) in page
+    assert Advisory.objects.count() == 1

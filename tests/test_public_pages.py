@@ -1,0 +1,242 @@
+"""What the public sees: lists, filters, detail pages, source pages, visibility of every state."""
+from datetime import date, datetime, time, timedelta
+from datetime import timezone as dt_timezone
+
+import pytest
+import time_machine
+from django.test import override_settings
+from django.urls import reverse
+from django.utils import timezone
+
+from releases.models import Release
+
+from .factories import make_advisory, make_contact, make_release, make_source, make_user, publish
+
+FACTORIES = {"release": make_release, "advisory": make_advisory}
+
+
+@pytest.fixture(params=["release", "advisory"])
+def make_item(request):
+    return FACTORIES[request.param]
+
+
+def visible(client, item):
+    """Is the item on the home page, its source page and its own page?"""
+    home = client.get(reverse("releases:home")).content.decode()
+    source_page = client.get(item.source.get_absolute_url()).content.decode()
+    detail = client.get(item.get_absolute_url())
+    return item.title in home, item.title in source_page, detail.status_code
+
+
+def test_draft_in_review_and_future_items_are_invisible(client, make_item, writer, reviewer):
+    draft = make_item(author=writer, title="Draft item")
+    in_review = make_item(author=writer, title="Item in review")
+    in_review.submit(writer)
+    scheduled = publish(make_item(author=writer, title="Scheduled item"), reviewer,
+                        at=timezone.now() + timedelta(hours=1))
+    for item in (draft, in_review, scheduled):
+        assert visible(client, item) == (False, False, 404)
+
+
+def test_published_item_is_visible(client, make_item, writer, reviewer):
+    item = publish(make_item(author=writer, title="Published item"), reviewer)
+    assert visible(client, item) == (True, True, 200)
+
+
+def test_publication_time_one_second_each_side(client, make_item, writer, reviewer):
+    """The publication time is the boundary, to the second, with no background job."""
+    moment = timezone.now().replace(microsecond=0) + timedelta(minutes=5)
+    item = publish(make_item(author=writer, title="Timed item"), reviewer, at=moment)
+    with time_machine.travel(moment - timedelta(seconds=1), tick=False):
+        assert visible(client, item) == (False, False, 404)
+    with time_machine.travel(moment + timedelta(seconds=1), tick=False):
+        assert visible(client, item) == (True, True, 200)
+
+
+def test_withdrawn_item_shows_notice_not_body(client, make_item, writer, reviewer):
+    item = publish(make_item(author=writer, title="Withdrawn item", summary="Secret summary text.",
+                             body="Secret body text."), reviewer)
+    item.withdraw(reviewer, "Issued in error; see the corrected statement.")
+    home, source_page, status = visible(client, item)
+    assert (home, source_page, status) == (False, False, 200)
+    page = client.get(item.get_absolute_url()).content.decode()
+    assert "has been withdrawn" in page
+    assert "Issued in error; see the corrected statement." in page
+    assert "Secret summary text." not in page and "Secret body text." not in page
+    assert "noindex" in page
+
+
+def test_edit_in_review_does_not_change_public_page(client, make_item, writer, reviewer):
+    live = publish(make_item(author=writer, title="Live title", summary="Live summary."), reviewer)
+    draft = live.start_new_draft(writer)
+    draft.title, draft.summary, draft.last_edited_by = "Edited title", "Edited summary.", writer
+    draft.save()
+    draft.submit(writer)
+    page = client.get(live.get_absolute_url()).content.decode()
+    assert "Live summary." in page and "Edited summary." not in page
+    draft.approve(reviewer)
+    page = client.get(live.get_absolute_url()).content.decode()
+    assert "Edited summary." in page and "Live summary." not in page
+
+
+def test_title_edit_keeps_the_old_url(client, writer, reviewer):
+    live = publish(make_release(author=writer, title="First title", slug="first-title"), reviewer)
+    url = live.get_absolute_url()
+    draft = live.start_new_draft(writer)
+    draft.title = "A completely different title"
+    draft.save()
+    draft.submit(writer)
+    draft.approve(reviewer)
+    response = client.get(url)
+    assert response.status_code == 200
+    assert "A completely different title" in response.content.decode()
+
+
+def test_home_lists_newest_first_and_upcoming_advisories(client, writer, reviewer):
+    older = publish(make_release(author=writer, title="Older release"), reviewer,
+                    at=timezone.now() - timedelta(days=2))
+    newer = publish(make_release(author=writer, title="Newer release"), reviewer,
+                    at=timezone.now() - timedelta(days=1))
+    upcoming = publish(make_advisory(author=writer, title="Upcoming press conference",
+                                     event_date=date.today() + timedelta(days=3)), reviewer)
+    page = client.get(reverse("releases:home")).content.decode()
+    assert page.index(newer.title) < page.index(older.title)
+    assert "Upcoming media events" in page
+    assert page.index(upcoming.title) < page.index(newer.title)
+
+
+def test_filters_by_source_kind_and_dates(client, writer, reviewer):
+    nato, europol = make_source("NATO", slug="nato"), make_source("Europol", slug="europol")
+    a = publish(make_release(source=nato, author=writer, title="NATO release"), reviewer,
+                at=timezone.now() - timedelta(days=10))
+    b = publish(make_release(source=europol, author=writer, title="Europol release"), reviewer)
+    c = publish(make_advisory(source=nato, author=writer, title="NATO advisory"), reviewer)
+    url = reverse("releases:home")
+
+    def titles(**params):
+        page = client.get(url, params).content.decode()
+        return {item.title for item in (a, b, c) if item.title in page}
+
+    assert titles(source="nato") == {a.title, c.title}
+    assert titles(kind="advisory") == {c.title}
+    assert titles(kind="release", source="nato") == {a.title}
+    since = (timezone.now() - timedelta(days=2)).date().isoformat()
+    assert titles(date_from=since) == {b.title, c.title}
+    assert titles(date_to=since) == {a.title}
+
+
+@pytest.mark.parametrize("params", [
+    {"date_from": "not-a-date"}, {"date_to": "2023-13-45"}, {"source": "no-such-source"},
+    {"kind": "podcast"}, {"page": "999"}, {"page": "-1"}, {"page": "abc"}, {"date_to": "9999-12-31"},
+    {"date_from": "0001-01-01"},
+])
+def test_bad_filter_input_is_a_form_error_not_a_500(client, params):
+    response = client.get(reverse("releases:home"), params)
+    assert response.status_code == 200
+
+
+def test_bad_date_shows_a_field_error(client):
+    page = client.get(reverse("releases:home"), {"date_from": "31/02/2023"}).content.decode()
+    assert "Enter a valid date." in page
+
+
+def test_pagination(client, writer, reviewer):
+    with override_settings():
+        for n in range(25):
+            publish(make_release(author=writer, title=f"Paged release {n:02d}"), reviewer,
+                    at=timezone.now() - timedelta(minutes=n))
+    first = client.get(reverse("releases:home")).content.decode()
+    second = client.get(reverse("releases:home"), {"page": 2}).content.decode()
+    assert "Paged release 00" in first and "Paged release 24" not in first
+    assert "Paged release 24" in second and "Paged release 00" not in second
+    assert 'rel="next"' in first
+
+
+def test_unknown_urls_are_404(client):
+    assert client.get("/releases/nothing-here/").status_code == 404
+    assert client.get("/advisories/nothing-here/").status_code == 404
+    assert client.get("/sources/nothing-here/").status_code == 404
+
+
+def test_detail_shows_public_contacts_only(client, writer, reviewer):
+    source = make_source("NATO", slug="nato", social_handles="@NATO @NATOPress")
+    release = make_release(source=source, author=writer)
+    release.contacts.add(
+        make_contact(source=source, name="NATO Press Office", kind="office", email="press@hq.nato.int"),
+        make_contact(source=source, name="Internal Duty Officer", is_public=False, phone="+32 2 707 0000"),
+    )
+    publish(release, reviewer)
+    page = client.get(release.get_absolute_url()).content.decode()
+    assert "For more information" in page
+    assert "NATO Press Office" in page and "press@hq.nato.int" in page
+    assert "Internal Duty Officer" not in page
+    assert "@NATOPress" in page
+
+
+def test_body_html_is_sanitised(client, writer, reviewer):
+    release = publish(make_release(
+        author=writer,
+        body="## Key points\n\n- one\n- two\n\n> “A quotation”\n\n<script>alert('x')</script>\n\n"
+             "[bad](javascript:alert(1)) [good](https://www.nato.int)",
+    ), reviewer)
+    page = client.get(release.get_absolute_url()).content.decode()
+    assert "<h2>Key points</h2>" in page
+    assert "<li>one</li>" in page
+    assert "<blockquote>" in page
+    assert "<script>alert" not in page
+    assert "javascript:" not in page
+    assert 'href="https://www.nato.int"' in page
+
+
+@override_settings(TIME_ZONE="UTC")
+def test_advisory_time_is_shown_in_the_event_zone(client, writer, reviewer):
+    """17:30 in Brussels is shown as 17:30 CET while the server runs in UTC."""
+    advisory = publish(make_advisory(author=writer, event_date=date(2023, 11, 8), event_time=time(17, 30),
+                                     time_zone="Europe/Brussels"), reviewer)
+    assert advisory.starts_at == datetime(2023, 11, 8, 16, 30, tzinfo=dt_timezone.utc)
+    page = client.get(advisory.get_absolute_url()).content.decode()
+    assert "17:30 CET" in page
+    assert "2023-11-08T17:30:00+01:00" in page
+    assert "16:30" not in page
+
+
+def test_advisory_without_time_says_to_be_confirmed(client, writer, reviewer):
+    advisory = publish(make_advisory(author=writer, event_time=None, city="Oslo", venue=""), reviewer)
+    page = client.get(advisory.get_absolute_url()).content.decode()
+    assert "time to be confirmed" in page
+    assert "00:00 CE" not in page
+
+
+def test_follow_up_link_appears_once_the_release_is_public(client, writer, reviewer):
+    release = make_release(author=writer, title="What was said at the event")
+    advisory = publish(make_advisory(author=writer, follow_up=release), reviewer)
+    assert "What was said at the event" not in client.get(advisory.get_absolute_url()).content.decode()
+    publish(release, reviewer)
+    assert "What was said at the event" in client.get(advisory.get_absolute_url()).content.decode()
+
+
+def test_preview_is_staff_only(client, writer, reviewer):
+    release = make_release(author=writer, title="Embargoed draft")
+    url = reverse("releases:preview", args=["release", release.pk])
+    response = client.get(url)
+    assert response.status_code == 302 and "/admin/login/" in response["Location"]
+    outsider = make_user("outsider", is_staff=False)
+    client.force_login(outsider)
+    assert client.get(url).status_code == 403
+    client.force_login(writer)
+    response = client.get(url)
+    assert response.status_code == 200
+    assert "Embargoed draft" in response.content.decode()
+    assert "Preview of version 1" in response.content.decode()
+    assert client.get(reverse("releases:preview", args=["podcast", release.pk])).status_code == 404
+
+
+def test_seed_unicode_is_rendered_intact(client, writer, reviewer):
+    release = publish(make_release(
+        author=writer, title="NATO encourages scientific cooperation with Moldova at NATO Day in Chișinău",
+        body="Mrs Katalin Novák said “peace is always possible” — it’s here…",
+    ), reviewer)
+    page = client.get(release.get_absolute_url()).content.decode("utf-8")
+    assert "Chișinău" in page
+    assert "Novák" in page and "“peace is always possible”" in page and "it’s here…" in page
+    assert Release.objects.get(pk=release.pk).title.endswith("Chișinău")

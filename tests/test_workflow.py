@@ -1,0 +1,256 @@
+"""The editorial workflow: states, transitions, four eyes, editions and the audit trail."""
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from releases.models import Advisory, Release, Transition
+from releases.workflow import State, TransitionError
+
+from .factories import make_advisory, make_release, make_user, publish
+
+FACTORIES = {"release": make_release, "advisory": make_advisory}
+
+
+@pytest.fixture(params=["release", "advisory"])
+def make_item(request):
+    """Every workflow test runs for both publishable models: one implementation serves both."""
+    return FACTORIES[request.param]
+
+
+def in_state(make_item, state, author, reviewer):
+    """An item brought to ``state`` through the real transitions."""
+    item = make_item(author=author)
+    if state == "draft":
+        return item
+    item.submit(author)
+    if state == "in_review":
+        return item
+    item.approve(reviewer)
+    if state == "published":
+        return item
+    item.withdraw(reviewer, "Issued in error.")
+    return item
+
+
+ACTIONS = {
+    "submit": lambda item, user: item.submit(user),
+    "approve": lambda item, user: item.approve(user),
+    "return_to_draft": lambda item, user: item.return_to_draft(user, "Please check the figures."),
+    "withdraw": lambda item, user: item.withdraw(user, "Issued in error."),
+    "start_new_draft": lambda item, user: item.start_new_draft(user),
+}
+
+# (state, action, role) -> allowed. Roles: the author (a writer), another writer, a reviewer who
+# did not edit it, the press office. Anything not listed as True must be refused.
+ALLOWED = {
+    ("draft", "submit", "author"), ("draft", "submit", "other_writer"), ("draft", "submit", "reviewer"),
+    ("in_review", "approve", "reviewer"),
+    ("in_review", "return_to_draft", "reviewer"),
+    ("published", "withdraw", "reviewer"),
+    ("published", "start_new_draft", "author"), ("published", "start_new_draft", "other_writer"),
+    ("published", "start_new_draft", "reviewer"),
+    ("withdrawn", "start_new_draft", "author"), ("withdrawn", "start_new_draft", "other_writer"),
+    ("withdrawn", "start_new_draft", "reviewer"),
+}
+EXPECTED_STATE = {
+    "submit": State.IN_REVIEW, "approve": State.PUBLISHED, "return_to_draft": State.DRAFT,
+    "withdraw": State.WITHDRAWN, "start_new_draft": State.DRAFT,
+}
+STATES = ["draft", "in_review", "published", "withdrawn"]
+ROLES = ["author", "other_writer", "reviewer", "press_office"]
+
+
+@pytest.mark.parametrize("state", STATES)
+@pytest.mark.parametrize("action", list(ACTIONS))
+@pytest.mark.parametrize("role", ROLES)
+def test_transition_matrix(make_item, state, action, role):
+    """Every transition, from every state, for every role: allowed ones happen, others change nothing."""
+    author = make_user(group="Writers")
+    reviewer = make_user(group="Reviewers")
+    actor = {
+        "author": author,
+        "other_writer": make_user(group="Writers"),
+        "reviewer": make_user(group="Reviewers"),
+        "press_office": make_user(group="Press office"),
+    }[role]
+    item = in_state(make_item, state, author, reviewer)
+    before = (item.state, Transition.objects.count(), type(item).objects.count())
+    if (state, action, role) in ALLOWED:
+        result = ACTIONS[action](item, actor)
+        changed = result if action == "start_new_draft" else type(item).objects.get(pk=item.pk)
+        assert changed.state == EXPECTED_STATE[action]
+        assert Transition.objects.count() == before[1] + 1
+        assert Transition.objects.first().actor == actor
+    else:
+        with pytest.raises(TransitionError):
+            ACTIONS[action](item, actor)
+        item.refresh_from_db()
+        assert (item.state, Transition.objects.count(), type(item).objects.count()) == before
+
+
+@pytest.mark.parametrize("state", STATES)
+@pytest.mark.parametrize("role", ROLES)
+def test_offered_transitions_match_the_matrix(make_item, state, role):
+    """The admin offers a button for exactly the transitions the matrix allows."""
+    author = make_user(group="Writers")
+    reviewer = make_user(group="Reviewers")
+    actor = {
+        "author": author,
+        "other_writer": make_user(group="Writers"),
+        "reviewer": make_user(group="Reviewers"),
+        "press_office": make_user(group="Press office"),
+    }[role]
+    item = in_state(make_item, state, author, reviewer)
+    offered = {name for name, label in item.available_transitions(actor)}
+    assert offered == {action for (s, action, r) in ALLOWED if s == state and r == role}
+
+
+def test_reviewer_cannot_approve_a_version_they_edited_last(make_item, reviewer, reviewer2):
+    """Four eyes: the last editor of a version can't approve it, even as a reviewer."""
+    item = make_item(author=reviewer)
+    item.submit(reviewer)
+    with pytest.raises(TransitionError, match="edited this version last"):
+        item.approve(reviewer)
+    item.refresh_from_db()
+    assert item.state == State.IN_REVIEW
+    item.approve(reviewer2)
+    assert item.state == State.PUBLISHED
+
+
+def test_submitting_an_unedited_draft_makes_the_submitter_its_editor(make_item, reviewer):
+    """A draft nobody edited (an import) counts the submitter as its editor."""
+    item = make_item(author=None)
+    item.submit(reviewer)
+    assert not item.can_approve(reviewer)
+
+
+def test_writer_cannot_publish(make_item, writer, writer2):
+    item = make_item(author=writer)
+    item.submit(writer)
+    with pytest.raises(TransitionError):
+        item.approve(writer2)
+    assert Release.objects.published().count() + Advisory.objects.published().count() == 0
+
+
+def test_return_to_draft_requires_a_comment(make_item, writer, reviewer):
+    item = make_item(author=writer)
+    item.submit(writer)
+    with pytest.raises(TransitionError, match="comment is required"):
+        item.return_to_draft(reviewer, "   ")
+    item.refresh_from_db()
+    assert item.state == State.IN_REVIEW
+    item.return_to_draft(reviewer, "Add the figures.")
+    assert item.state == State.DRAFT
+    assert item.history().first().comment == "Add the figures."
+
+
+def test_withdraw_requires_a_public_reason(make_item, writer, reviewer):
+    item = publish(make_item(author=writer), reviewer)
+    with pytest.raises(TransitionError, match="reason is required"):
+        item.withdraw(reviewer, "")
+    item.withdraw(reviewer, "Superseded by a corrected statement.")
+    item.refresh_from_db()
+    assert item.state == State.WITHDRAWN
+    assert item.withdrawal_reason == "Superseded by a corrected statement."
+    assert item.withdrawn_at is not None
+
+
+def test_every_transition_is_recorded(make_item, writer, reviewer):
+    """Who, when, from, to and the comment, for every move."""
+    item = make_item(author=writer)
+    item.submit(writer, "Ready.")
+    item.return_to_draft(reviewer, "Fix the date.")
+    item.submit(writer)
+    item.approve(reviewer, comment="Good.")
+    item.withdraw(reviewer, "Wrong event.")
+    rows = list(item.history().order_by("at", "pk"))
+    assert [(r.from_state, r.to_state, r.actor, r.comment) for r in rows] == [
+        ("draft", "in_review", writer, "Ready."),
+        ("in_review", "draft", reviewer, "Fix the date."),
+        ("draft", "in_review", writer, ""),
+        ("in_review", "published", reviewer, "Good."),
+        ("published", "withdrawn", reviewer, "Wrong event."),
+    ]
+    assert all(r.at is not None and r.version == 1 for r in rows)
+
+
+def test_public_keeps_the_approved_version_while_an_edit_is_in_review(make_item, writer, reviewer):
+    """Editing a published item changes nothing public until the edit is approved."""
+    live = publish(make_item(author=writer, title="Original title", summary="Original text."), reviewer)
+    model = type(live)
+    draft = live.start_new_draft(writer)
+    draft.title = "Corrected title"
+    draft.summary = "Corrected text."
+    draft.last_edited_by = writer
+    draft.save()
+    draft.submit(writer)
+
+    public = model.objects.published().get(document=live.document)
+    assert (public.pk, public.title, public.summary) == (live.pk, "Original title", "Original text.")
+    assert draft.slug == live.slug and draft.version == 2
+
+    draft.approve(reviewer)
+    public = model.objects.published().get(document=live.document)
+    assert (public.pk, public.title, public.summary) == (draft.pk, "Corrected title", "Corrected text.")
+    live.refresh_from_db()
+    assert live.state == State.SUPERSEDED
+    # An approved edit keeps the original publication time and records the revision time.
+    assert public.published_at == live.published_at
+    assert public.revised_at >= public.published_at
+
+
+def test_new_draft_copies_contacts_and_programme(writer, reviewer):
+    from releases.models import ProgrammeEntry
+
+    from .factories import make_contact
+
+    advisory = make_advisory(author=writer)
+    contact = make_contact(source=advisory.source)
+    advisory.contacts.add(contact)
+    ProgrammeEntry.objects.create(advisory=advisory, time="17:30", description="Press conference")
+    publish(advisory, reviewer)
+    draft = advisory.start_new_draft(writer)
+    assert list(draft.contacts.all()) == [contact]
+    assert [e.description for e in draft.programme.all()] == ["Press conference"]
+    assert advisory.programme.count() == 1
+
+
+def test_only_one_draft_at_a_time(make_item, writer, reviewer):
+    live = publish(make_item(author=writer), reviewer)
+    live.start_new_draft(writer)
+    with pytest.raises(TransitionError, match="newer draft"):
+        live.start_new_draft(writer)
+
+
+def test_approved_edit_of_public_item_cannot_be_scheduled(make_item, writer, reviewer):
+    live = publish(make_item(author=writer), reviewer)
+    draft = live.start_new_draft(writer)
+    draft.submit(writer)
+    with pytest.raises(TransitionError, match="can't be scheduled"):
+        draft.approve(reviewer, publish_at=timezone.now() + timedelta(days=1))
+    draft.refresh_from_db()
+    assert draft.state == State.IN_REVIEW
+    assert type(live).objects.published().get(document=live.document).pk == live.pk
+
+
+def test_republishing_a_withdrawn_item_through_a_new_draft(make_item, writer, reviewer):
+    live = publish(make_item(author=writer), reviewer)
+    live.withdraw(reviewer, "Wrong date.")
+    draft = live.start_new_draft(writer)
+    draft.submit(writer)
+    draft.approve(reviewer)
+    assert type(live).objects.published().get(document=live.document).pk == draft.pk
+    live.refresh_from_db()
+    assert live.state == State.SUPERSEDED
+
+
+def test_stale_copy_cannot_approve_twice(make_item, writer, reviewer, reviewer2):
+    """A second reviewer acting on an outdated copy is refused: the state is re-read under lock."""
+    item = make_item(author=writer)
+    item.submit(writer)
+    stale = type(item).objects.get(pk=item.pk)
+    item.approve(reviewer)
+    with pytest.raises(TransitionError):
+        stale.approve(reviewer2)
+    assert Transition.objects.filter(to_state="published").count() == 1
