@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib import admin, messages
+from django.db import models
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -11,6 +12,10 @@ from django.utils.translation import gettext_lazy as _
 
 from .models import Advisory, Contact, ProgrammeEntry, Release, Source
 from .workflow import LIVE_STATES, State, TransitionError
+
+
+#: A web address typed without a scheme is taken as https (Django 6's default, chosen now).
+URL_FIELDS = {models.URLField: {"assume_scheme": "https"}}
 
 
 class TransitionForm(forms.Form):
@@ -74,6 +79,7 @@ class PublishableAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["title"]}
     readonly_fields = ["state_label", "version", "published_at", "revised_at", "created_by", "last_edited_by"]
     show_full_result_count = False
+    formfield_overrides = URL_FIELDS
 
     @admin.display(description=_("state"), ordering="state")
     def state_label(self, obj):
@@ -237,6 +243,7 @@ class AdvisoryAdmin(PublishableAdmin):
 @admin.register(Source)
 class SourceAdmin(admin.ModelAdmin):
     list_display = ["name", "slug", "website", "social_handles"]
+    formfield_overrides = URL_FIELDS
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
 

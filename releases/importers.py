@@ -1,0 +1,521 @@
+"""
+Import a press digest: the plain-text round-up of releases and media
+advisories that press offices send out (``demo/digest.txt`` is a real one).
+
+Each item is a title line, a blank line, ``Source: NAME``, a blank line, then
+body paragraphs up to the next item's title (the line two above the next
+``Source:`` line). The digest is read completely before anything is written,
+so a malformed digest is refused with the line to fix and leaves the database
+untouched; the writing happens in one transaction for the same reason.
+
+The importer takes from the text only what the text states. An advisory whose
+time isn't given keeps an empty time (the admin flags it), one whose place
+isn't given keeps an empty place, and a teaser keeps an empty body and no
+original URL rather than an invented link.
+
+New items enter the workflow through ``receive_import`` like any trusted
+import: in review by default, published at once with ``publish=True``.
+"""
+import codecs
+import itertools
+import os
+import re
+from dataclasses import dataclass, field
+from datetime import date, time, timedelta
+from pathlib import Path
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from .models import HANDLE_RE, Advisory, Contact, ProgrammeEntry, Release, Source
+
+SOURCE_PREFIX = "Source:"
+ADVISORY_HEADING = "Media advisory"
+COVERAGE_HEADING = "Media coverage"
+MORE_INFORMATION_RE = re.compile(r"^For more information:?$")
+CONTACT_RE = re.compile(r"^Contact the (?P<name>.+?)\.?$")
+FOLLOW_US_RE = re.compile(r"^Follow us\b")
+BULLET_RE = re.compile(r"^\s*•\s*(?P<text>.*)$")
+PROGRAMME_RE = re.compile(
+    r"^\s*(?P<hour>[01]?\d|2[0-3]):(?P<minute>[0-5]\d)(?:\s*\((?P<zone>[A-Z]{2,5})\))?\s+(?P<description>\S.*)$"
+)
+#: An opening paragraph in the future tense announces an event: "will meet with", "will attend".
+ANNOUNCEMENT_RE = re.compile(r"\bwill (?:meet|attend|visit)\b")
+MONTHS = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)
+#: "8 November 2023", "31st October 2023", "26-27 October 2023".
+DATE_RE = re.compile(
+    r"\b(?P<day>\d{1,2})(?:st|nd|rd|th)?"
+    r"(?:\s*[-–]\s*(?P<last_day>\d{1,2})(?:st|nd|rd|th)?)?"
+    rf"\s+(?P<month>{'|'.join(MONTHS)})\s+(?P<year>\d{{4}})\b"
+)
+#: A named place after "at": "at NATO Headquarters".
+VENUE_RE = re.compile(r"\bat (?:the )?(?P<venue>[A-Z][\w’'&-]*(?:\s+(?:(?:of|the)\s+)*[A-Z][\w’'&-]*)*)")
+
+#: The cities an advisory may name, with their time zone and country. A city
+#: not listed here is left for an editor to fill in rather than guessed.
+CITIES = {
+    "Brussels": ("Europe/Brussels", "Belgium"),
+    "Oslo": ("Europe/Oslo", "Norway"),
+    "Paris": ("Europe/Paris", "France"),
+    "The Hague": ("Europe/Amsterdam", "Netherlands"),
+}
+CITY_RE = re.compile(
+    rf"\bin (?P<city>{'|'.join(map(re.escape, CITIES))})\b(?:,\s+(?:the\s+)?(?P<country>[A-Z][^\W\d_]*))?"
+)
+#: Zone abbreviations in programme lines. Without a known city, a CET time is
+#: read as the newsroom's home zone.
+ZONE_ABBREVIATIONS = {"CET": "Europe/Brussels", "CEST": "Europe/Brussels"}
+#: Media-coverage bullets and the advisory field each one fills, first match wins.
+COVERAGE_FIELDS = (
+    ("accreditation", re.compile(r"accredit", re.IGNORECASE)),
+    ("live_stream", re.compile(r"live[- ]?stream", re.IGNORECASE)),
+    ("video_download", re.compile(r"video.*download|download.*video", re.IGNORECASE)),
+    ("transcript", re.compile(r"transcript", re.IGNORECASE)),
+)
+SLUG_LENGTH = Release._meta.get_field("slug").max_length
+
+
+class DigestError(Exception):
+    """A digest that can't be imported, with the line to fix."""
+
+    def __init__(self, line, message):
+        super().__init__(f"line {line}: {message}")
+        self.line = line
+        self.message = message
+
+
+@dataclass
+class ImportResult:
+    """The items of one digest, in its order: the rows created and those already present."""
+
+    created: list = field(default_factory=list)
+    existing: list = field(default_factory=list)
+
+    def __str__(self):
+        return f"{len(self.created)} created, {len(self.existing)} already present."
+
+
+@dataclass
+class Entry:
+    """One digest item, read and checked, ready to be written."""
+
+    line: int
+    model: type
+    source_name: str
+    title: str
+    slug: str
+    fields: dict
+    text: str
+    contacts: list = field(default_factory=list)
+    handles: list = field(default_factory=list)
+    programme: list = field(default_factory=list)
+    follow_up: "Entry | None" = None
+
+    @property
+    def source_key(self):
+        return self.source_name.casefold()
+
+
+def import_digest(digest, publish=False, name=None):
+    """
+    Import a digest and return an ``ImportResult``; raise ``DigestError`` if it is malformed.
+
+    ``digest`` is a path (a ``Path``, or a one-line string: no digest fits on
+    one line), the raw bytes of a file, or its text. ``name`` is the file name
+    recorded in the workflow history. With ``publish=True`` new items are
+    published at once, a second apart in the digest's order (newest first).
+    """
+    if isinstance(digest, os.PathLike) or (isinstance(digest, str) and digest and "\n" not in digest):
+        path = Path(digest)
+        digest, name = path.read_bytes(), name or path.name
+    entries = parse_digest(digest)
+    return _write(entries, publish=publish, name=name or "digest")
+
+
+def parse_digest(digest):
+    """The digest's items as ``Entry`` objects, without touching the database."""
+    items = [_read_item(*item) for item in _split_items(_lines(digest))]
+    _link_follow_ups(items)
+    return items
+
+
+# --- reading the text -------------------------------------------------------
+
+def _lines(digest):
+    """
+    The digest's lines, decoded one by one so that bytes that aren't UTF-8 are
+    reported on their own line. Not str.splitlines(): it also breaks at
+    characters editors don't show as line ends, and the numbers in errors must
+    match the editor's.
+    """
+    if isinstance(digest, bytes):
+        raw_lines = digest.removeprefix(codecs.BOM_UTF8).split(b"\n")
+    else:
+        raw_lines = digest.removeprefix("\ufeff").split("\n")
+    lines = []
+    for number, line in enumerate(raw_lines, 1):
+        if isinstance(line, bytes):
+            try:
+                line = line.decode("utf-8")
+            except UnicodeDecodeError as error:
+                raise DigestError(
+                    number, f"not UTF-8 text (byte {line[error.start]:#04x} at position {error.start + 1}); "
+                    "save the digest as UTF-8",
+                ) from None
+        if "\0" in line:
+            raise DigestError(number, "contains a NUL byte; the file is not plain text")
+        lines.append(line.removesuffix("\r"))
+    return lines
+
+
+def _is_blank(line):
+    return not line.strip()
+
+
+def _split_items(lines):
+    """Yield (title line number, title, source name, paragraphs) per item; paragraphs are [(number, line)]."""
+    starts = [index for index, line in enumerate(lines) if line.startswith(SOURCE_PREFIX)]
+    if not starts:
+        text_lines = [number for number, line in enumerate(lines, 1) if not _is_blank(line)]
+        if not text_lines:
+            raise DigestError(1, "the digest is empty")
+        raise DigestError(
+            text_lines[0], "no `Source:` line; each item needs a title, a blank line and `Source: NAME`",
+        )
+    for index in starts:
+        title = lines[index - 2] if index >= 2 else ""
+        if index < 2 or not _is_blank(lines[index - 1]) or _is_blank(title) or title.startswith(SOURCE_PREFIX):
+            raise DigestError(index + 1, "`Source:` line has no title above it (a title, then a blank line)")
+        if not lines[index].removeprefix(SOURCE_PREFIX).strip():
+            raise DigestError(index + 1, "`Source:` line has no name")
+    for number, line in enumerate(lines[:starts[0] - 2], 1):
+        if not _is_blank(line):
+            raise DigestError(number, "text before the first item (is its `Source:` line missing?)")
+
+    ends = [index - 2 for index in starts[1:]] + [len(lines)]
+    for start, end in zip(starts, ends):
+        title, source_name = lines[start - 2].strip(), lines[start].removeprefix(SOURCE_PREFIX).strip()
+        paragraphs, paragraph = [], []
+        for number, line in enumerate(lines[start + 1:end], start + 2):
+            if _is_blank(line):
+                paragraph = []
+            else:
+                if not paragraph:
+                    paragraphs.append(paragraph)
+                paragraph.append((number, line))
+        if not paragraphs:
+            raise DigestError(start - 1, f"“{title}” has no text below its `Source:` line")
+        yield start - 1, title, source_name, paragraphs
+
+
+def _read_item(line, title, source_name, paragraphs):
+    """Make an item into a release or an advisory, taking only what its text states."""
+    _check_length(Release, "title", title, line)
+    _check_length(Source, "name", source_name, line + 2)
+    slug = slugify(title)[:SLUG_LENGTH].rstrip("-")
+    if not slug:
+        raise DigestError(line, "the title has no letters or digits to make a web address from")
+    if not slugify(source_name):
+        raise DigestError(line + 2, "the source name has no letters or digits to make a web address from")
+
+    advisory = _is_advisory(paragraphs)
+    parts = _sort_lines(paragraphs, advisory)
+    if not parts.paragraphs:
+        raise DigestError(line, f"“{title}” has no text besides contacts and links")
+    summary = _joined(parts.paragraphs[0])
+    text = "\n".join([title, *(_joined(paragraph) for paragraph in paragraphs)])
+    fields = {"title": title, "summary": summary, "body": _markdown(parts.paragraphs)}
+    if len(parts.paragraphs) == 1 and summary.rstrip().endswith("…") and not advisory:
+        # A teaser: the digest gives the opening only, and not where the rest is.
+        fields.update(body="", original_url="")
+    if advisory:
+        fields.update(_event_fields(line, parts))
+    else:
+        fields["category"] = Release.Category.PRESS_RELEASE
+    for number, name in parts.contacts:
+        _check_length(Contact, "name", name, number)
+    return Entry(
+        line=line,
+        model=Advisory if advisory else Release,
+        source_name=source_name,
+        title=title,
+        slug=slug,
+        fields=fields,
+        text=text,
+        contacts=[name for _, name in parts.contacts],
+        handles=parts.handles,
+        programme=[(entry_time, description) for _, entry_time, _, description in parts.programme],
+    )
+
+
+def _is_advisory(paragraphs):
+    """Marked "Media advisory", or opening with an announcement of a dated event."""
+    if any(line.strip() == ADVISORY_HEADING for paragraph in paragraphs for _, line in paragraph):
+        return True
+    opening = _joined(paragraphs[0])
+    return bool(ANNOUNCEMENT_RE.search(opening) and DATE_RE.search(opening))
+
+
+@dataclass
+class _Parts:
+    paragraphs: list = field(default_factory=list)
+    contacts: list = field(default_factory=list)
+    handles: list = field(default_factory=list)
+    programme: list = field(default_factory=list)
+    coverage: dict = field(default_factory=dict)
+
+
+def _sort_lines(paragraphs, advisory):
+    """
+    Take out the lines that are data rather than text and keep the rest,
+    paragraph by paragraph: the contacts under "For more information:", the
+    "Follow us" handles and, for an advisory, its programme and the media
+    coverage notes. Anything not recognised stays in the text.
+    """
+    parts = _Parts()
+    section = None
+    for paragraph in paragraphs:
+        kept = []
+        for number, line in paragraph:
+            stripped = line.strip()
+            bullet = BULLET_RE.match(line)
+            if section == "coverage" and not bullet:
+                section = None
+            if stripped == ADVISORY_HEADING:
+                continue
+            if MORE_INFORMATION_RE.match(stripped):
+                section = "information"
+            elif advisory and stripped == COVERAGE_HEADING:
+                section = "coverage"
+            elif section == "information" and (match := CONTACT_RE.match(stripped)):
+                parts.contacts.append((number, match["name"].strip()))
+            elif FOLLOW_US_RE.match(stripped):
+                parts.handles.extend(HANDLE_RE.findall(stripped))
+            elif advisory and (match := PROGRAMME_RE.match(line)):
+                description = match["description"].strip()
+                _check_length(ProgrammeEntry, "description", description, number)
+                entry_time = time(int(match["hour"]), int(match["minute"]))
+                parts.programme.append((number, entry_time, match["zone"], description))
+            elif section == "coverage" and (name := _coverage_field(bullet["text"])):
+                note = bullet["text"].strip()
+                parts.coverage[name] = f"{parts.coverage[name]}\n{note}" if name in parts.coverage else note
+            else:
+                kept.append((number, line))
+        if kept:
+            parts.paragraphs.append(kept)
+    return parts
+
+
+def _coverage_field(text):
+    return next((name for name, pattern in COVERAGE_FIELDS if pattern.search(text)), None)
+
+
+def _event_fields(line, parts):
+    """When and where, from the opening paragraph and the programme; what isn't stated stays empty."""
+    opening = parts.paragraphs[0]
+    event_date = _event_date(line, opening)
+    opening_text = _joined(opening)
+    city = country = ""
+    if match := CITY_RE.search(opening_text):
+        city = match["city"]
+        # The country only as the text states it, and only if it is the city's.
+        country = match["country"] if match["country"] == CITIES[city][1] else ""
+    venue = VENUE_RE.search(opening_text)
+    fields = {
+        "event_date": event_date,
+        "event_time": min((entry_time for _, entry_time, _, _ in parts.programme), default=None),
+        "time_zone": _time_zone(city, parts.programme),
+        "venue": venue["venue"] if venue else "",
+        "city": city,
+        "country": country,
+        **parts.coverage,
+    }
+    _check_length(Advisory, "venue", fields["venue"], opening[0][0])
+    return fields
+
+
+def _event_date(line, opening):
+    text = _joined(opening)
+    match = DATE_RE.search(text)
+    if match is None:
+        raise DigestError(line, "the media advisory gives no date (such as “8 November 2023”) in its first paragraph")
+    event_date = _date(match)
+    if event_date is None:
+        raise DigestError(opening[0][0] + text[:match.start()].count("\n"), f"“{match[0]}” is not a date")
+    return event_date
+
+
+def _time_zone(city, programme):
+    """The city's zone if the city is known, else the zone the programme names, else the model's default."""
+    if city:
+        return CITIES[city][0]
+    for number, _, abbreviation, _ in programme:
+        if abbreviation:
+            if abbreviation not in ZONE_ABBREVIATIONS:
+                raise DigestError(
+                    number, f"unknown time zone “{abbreviation}”; name the city or give the time in CET/CEST",
+                )
+            return ZONE_ABBREVIATIONS[abbreviation]
+    return Advisory._meta.get_field("time_zone").default
+
+
+def _date(match):
+    """The (first) day a ``DATE_RE`` match names, or None if there is no such day."""
+    try:
+        return date(int(match["year"]), MONTHS.index(match["month"]) + 1, int(match["day"]))
+    except ValueError:
+        return None
+
+
+def _dates_in(text):
+    """Every day the text names, counting each day of a range such as "26-27 October 2023"."""
+    for match in DATE_RE.finditer(text):
+        first = _date(match)
+        if first is None:
+            continue
+        last_day = int(match["last_day"] or first.day)
+        yield from (first + timedelta(days=n) for n in range(max(last_day - first.day, 0) + 1))
+
+
+def _link_follow_ups(entries):
+    """
+    Link each advisory to the release that reports on its event: the one release
+    of the same source in this digest that names the event's date and place.
+    More than one candidate is ambiguous, so none is linked.
+    """
+    for advisory in (entry for entry in entries if entry.model is Advisory):
+        place = advisory.fields["city"] or advisory.fields["venue"]
+        if not place:
+            continue
+        candidates = [
+            entry for entry in entries
+            if entry.model is Release
+            and entry.source_key == advisory.source_key
+            and advisory.fields["event_date"] in set(_dates_in(entry.text))
+            and re.search(rf"\b{re.escape(place)}\b", entry.text)
+        ]
+        if len(candidates) == 1:
+            advisory.follow_up = candidates[0]
+
+
+def _joined(paragraph):
+    return "\n".join(line for _, line in paragraph)
+
+
+def _markdown(paragraphs):
+    """The paragraphs as Markdown, text unchanged except "•" bullets becoming list items."""
+    blocks = []
+    for paragraph in paragraphs:
+        lines, in_list = [], False
+        for _, line in paragraph:
+            bullet = BULLET_RE.match(line)
+            if lines and bool(bullet) != in_list:
+                lines.append("")  # Markdown needs a blank line between a list and a paragraph.
+            in_list = bool(bullet)
+            lines.append(f"- {bullet['text'].strip()}" if bullet else line)
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks)
+
+
+def _check_length(model, field_name, value, line):
+    limit = model._meta.get_field(field_name).max_length
+    if len(value) > limit:
+        label = model._meta.get_field(field_name).verbose_name
+        raise DigestError(line, f"the {model._meta.verbose_name} {label} is longer than {limit} characters")
+
+
+# --- writing ------------------------------------------------------------------
+
+def _write(entries, publish, name):
+    """
+    Create the new items as drafts, then hand each to the workflow in the
+    digest's order. Releases are created first so that an advisory can point at
+    its follow-up release when it is created.
+    """
+    result = ImportResult()
+    rows = {}
+    sources = {}
+    with transaction.atomic():
+        for entry in entries:
+            source = sources.get(entry.source_key) or _source(entry.source_name)
+            sources[entry.source_key] = source
+            _add_handles(source, entry.handles)
+        for entry in sorted(entries, key=lambda entry: entry.model is Advisory):
+            rows[id(entry)] = _existing_or_new(entry, sources[entry.source_key], rows)
+        now = timezone.now()
+        for position, entry in enumerate(entries):
+            row, created = rows[id(entry)]
+            if not created:
+                result.existing.append(row)
+                continue
+            # A second apart, so that newest-first lists keep the digest's order.
+            publish_at = now - timedelta(seconds=position) if publish else None
+            row.receive_import(publish_at=publish_at, comment=f"Imported from {name}")
+            result.created.append(row)
+    return result
+
+
+def _source(name):
+    """The source of that name, whatever its case, or a new one."""
+    source = Source.objects.filter(name__iexact=name).first()
+    if source is None:
+        slug = _free_slug(Source, slugify(name))
+        source = Source.objects.create(name=name, slug=slug)
+    return source
+
+
+def _free_slug(model, base):
+    return next(slug for slug in _numbered(base, model) if not model.objects.filter(slug=slug).exists())
+
+
+def _numbered(base, model):
+    """base, base-2, base-3... each cut to fit the model's slug field."""
+    limit = model._meta.get_field("slug").max_length
+    yield base[:limit].rstrip("-")
+    for n in itertools.count(2):
+        suffix = f"-{n}"
+        yield base[:limit - len(suffix)].rstrip("-") + suffix
+
+
+def _add_handles(source, handles):
+    """Merge the handles into the source's, once each: @NATO and @nato are the same account."""
+    merged = {}
+    for handle in source.handles + handles:
+        merged.setdefault(handle.casefold(), handle)
+    social_handles = " ".join(merged.values())
+    if HANDLE_RE.findall(social_handles) != source.handles:
+        source.social_handles = social_handles
+        source.save(update_fields=["social_handles"])
+
+
+def _existing_or_new(entry, source, rows):
+    """
+    (row, created). An item is already present when its source has an item
+    (any edition) with its address; an address another source uses gets a
+    number, so a second import walks the same numbers and finds it again.
+    """
+    model = entry.model
+    for slug in _numbered(entry.slug, model):
+        editions = model.objects.filter(slug=slug)
+        present = editions.filter(source=source).order_by("-version").first()
+        if present is not None:
+            return present, False
+        if not editions.exists():
+            break
+    extra = {}
+    if entry.follow_up is not None:
+        extra["follow_up"] = rows[id(entry.follow_up)][0]
+    row = model.objects.create(source=source, slug=slug, created_by=None, **entry.fields, **extra)
+    row.contacts.set([
+        Contact.objects.get_or_create(
+            source=source, name=contact, defaults={"kind": Contact.Kind.OFFICE, "is_public": True},
+        )[0]
+        for contact in dict.fromkeys(entry.contacts)
+    ])
+    for entry_time, description in entry.programme:
+        row.programme.create(time=entry_time, description=description)
+    return row, True

@@ -1,0 +1,409 @@
+"""Importing a press digest: the seed digest, what each item becomes, and refusing malformed files."""
+import io
+from datetime import date, datetime, time, timezone as dt_timezone
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from releases.importers import DigestError, import_digest
+from releases.models import Advisory, Contact, Release, Source, Transition
+from releases.workflow import State
+
+from .factories import make_release, make_source
+
+SEED = Path(__file__).resolve().parents[1] / "releases" / "demo" / "digest.txt"
+HUNGARY = "nato-secretary-general-meets-with-the-president-of-hungary"
+NORDIC_COUNCIL = "nato-secretary-general-attends-the-nordic-council"
+NORDIC_COOPERATION = "nato-secretary-general-nordic-cooperation-demonstrates-that-peace-is-always-possible"
+EUROPOL_TEASERS = [
+    "Operation Mobile 6 puts the brakes on car thieves",
+    "Olympics 2024 security topped up",
+    "Shaping an international response against the criminal misuse of cryptocurrencies",
+    "Unleashing tech in the fight against intellectual property crime",
+]
+#: Release titles in the digest's order (newest first).
+SEED_RELEASES = [
+    "Operation Mobile 6 puts the brakes on car thieves",
+    "NATO Secretary General: Nordic cooperation demonstrates that peace is always possible",
+    "Olympics 2024 security topped up",
+    "Shaping an international response against the criminal misuse of cryptocurrencies",
+    "NATO encourages scientific cooperation with Moldova at NATO Day in Chișinău",
+    "NATO Military Committee visits Allied Air Command Headquarters",
+    "Unleashing tech in the fight against intellectual property crime",
+    "Secretary General welcomes Prime Minister of Cabo Verde to NATO Headquarters",
+]
+
+
+def run_import(path, *options):
+    """Run the management command as an operator would, returning what it printed."""
+    out = io.StringIO()
+    call_command("import_digest", str(path), *options, stdout=out)
+    return out.getvalue()
+
+
+def row_counts():
+    return {model.__name__: model.objects.count() for model in (Release, Advisory, Source, Contact, Transition)}
+
+
+@pytest.fixture
+def seed():
+    """The seed digest imported once, as it arrives from the press office (to review)."""
+    return import_digest(SEED)
+
+
+# --- the seed digest ------------------------------------------------------------
+
+def test_seed_imports_ten_items(seed):
+    """Ten items: six from NATO and four from Europol; eight releases and two advisories."""
+    assert len(seed.created) == 10 and seed.existing == []
+    assert Release.objects.count() == 8
+    assert Advisory.objects.count() == 2
+    nato, europol = Source.objects.get(name="NATO"), Source.objects.get(name="Europol")
+    assert nato.releases.count() + nato.advisories.count() == 6
+    assert europol.releases.count() + europol.advisories.count() == 4
+
+
+def test_imported_items_wait_in_review(seed):
+    """Nothing reaches the public until a reviewer approves it."""
+    assert set(Release.objects.values_list("state", flat=True)) == {State.IN_REVIEW}
+    assert set(Advisory.objects.values_list("state", flat=True)) == {State.IN_REVIEW}
+    assert not Release.objects.published().exists()
+    assert not Advisory.objects.published().exists()
+
+
+def test_publish_option_publishes_everything():
+    """With publish=True (archive migration) every item is public at once."""
+    import_digest(SEED, publish=True)
+
+    assert Release.objects.published().count() == 8
+    assert Advisory.objects.published().count() == 2
+
+
+def test_published_items_keep_the_digest_order():
+    """The digest lists newest first, and so do the public lists after a published import."""
+    import_digest(SEED, publish=True)
+
+    assert list(Release.objects.published().values_list("title", flat=True)) == SEED_RELEASES
+
+
+def test_every_import_transition_is_recorded_without_actor(seed):
+    """The audit trail shows each item's move into review, made by the import rather than a person."""
+    transitions = Transition.objects.all()
+
+    assert transitions.count() == 10
+    assert {(t.actor_id, t.from_state, t.to_state) for t in transitions} == {(None, State.DRAFT, State.IN_REVIEW)}
+    assert {t.comment for t in transitions} == {"Imported from digest.txt"}
+
+
+def test_imported_items_have_no_author(seed):
+    """The import is not a person: no created_by, so any reviewer may approve."""
+    assert not Release.objects.filter(created_by__isnull=False).exists()
+    assert not Advisory.objects.filter(created_by__isnull=False).exists()
+
+
+# --- importing twice ----------------------------------------------------------
+
+def test_second_import_creates_nothing(seed):
+    """Items already present, in whatever state, are skipped and reported."""
+    again = import_digest(SEED)
+
+    assert again.created == []
+    assert len(again.existing) == 10
+    assert Release.objects.count() + Advisory.objects.count() == 10
+    assert Transition.objects.count() == 10
+
+
+def test_command_prints_the_summary():
+    """The command says how many items it created and how many were already there."""
+    assert run_import(SEED).strip() == "10 created, 0 already present."
+    assert run_import(SEED).strip() == "0 created, 10 already present."
+
+
+def test_command_publish_option_publishes():
+    """`--publish` is the command's way to publish at once."""
+    run_import(SEED, "--publish")
+
+    assert Release.objects.published().count() == 8
+
+
+def test_item_from_another_source_with_the_same_title_gets_a_numbered_address(seed):
+    """Addresses are unique: another source's release with the same title becomes "...-2", once."""
+    digest = "Olympics 2024 security topped up\n\nSource: Interpol\n\nInterpol's own story.\n"
+
+    import_digest(digest)
+    again = import_digest(digest)
+
+    interpol = Release.objects.get(source__name="Interpol")
+    assert interpol.slug == "olympics-2024-security-topped-up-2"
+    assert again.existing == [interpol]
+
+
+def test_known_source_is_reused_whatever_its_case():
+    """"Source: nato" is the NATO already in the newsroom, not a new source."""
+    nato = make_source("NATO", slug="nato")
+
+    import_digest("A title\n\nSource: nato\n\nA paragraph.\n")
+
+    assert Source.objects.count() == 1
+    assert Release.objects.get().source == nato
+
+
+def test_unknown_source_is_created():
+    """A new source gets its name as written and an address from it."""
+    import_digest("A title\n\nSource: Frontex Press Office\n\nA paragraph.\n")
+
+    assert Source.objects.get().slug == "frontex-press-office"
+
+
+# --- what the items contain ---------------------------------------------------
+
+def test_hungary_advisory_event_details(seed):
+    """Date, time and zone come from the text and programme; the start is 17:30 CET, 16:30 UTC."""
+    advisory = Advisory.objects.get(slug=HUNGARY)
+
+    assert advisory.event_date == date(2023, 11, 8)
+    assert advisory.event_time == time(17, 30)
+    assert advisory.time_zone == "Europe/Brussels"
+    assert f"{advisory.local_start:%H:%M} {advisory.local_start.tzname()}" == "17:30 CET"
+    assert advisory.starts_at == datetime(2023, 11, 8, 16, 30, tzinfo=dt_timezone.utc)
+
+
+def test_hungary_advisory_place_is_what_the_text_states(seed):
+    """The venue is named; the city and country are not, so they stay empty rather than guessed."""
+    advisory = Advisory.objects.get(slug=HUNGARY)
+
+    assert (advisory.venue, advisory.city, advisory.country) == ("NATO Headquarters", "", "")
+
+
+def test_hungary_advisory_programme(seed):
+    """The timed line becomes the one programme entry."""
+    entries = list(Advisory.objects.get(slug=HUNGARY).programme.values_list("time", "description"))
+
+    assert entries == [(time(17, 30), "Press conference by the NATO Secretary General and the President of Hungary")]
+
+
+def test_hungary_advisory_media_coverage(seed):
+    """Each coverage bullet fills its field, word for word, without the bullet."""
+    advisory = Advisory.objects.get(slug=HUNGARY)
+
+    assert advisory.accreditation == (
+        "Media representatives who have annual accreditation to NATO for 2023 "
+        "can cover the press conference in person."
+    )
+    assert advisory.live_stream == "The press statements will be live-streamed on the NATO website."
+    assert advisory.video_download == (
+        "The video will be available for free download from the NATO Multimedia Portal after the event."
+    )
+    assert advisory.transcript == (
+        "A transcript of the Secretary General’s remarks, as well as pictures taken by NATO photographers, "
+        "will be available on the NATO website."
+    )
+
+
+def test_hungary_advisory_text_leaves_out_the_data_lines(seed):
+    """Summary and body are the announcement; headings, programme, coverage and links are stored elsewhere."""
+    advisory = Advisory.objects.get(slug=HUNGARY)
+
+    assert advisory.summary.startswith("On Wednesday 8 November 2023, the NATO Secretary General")
+    assert advisory.body == advisory.summary
+    for left_out in ("Media advisory", "17:30", "Media coverage", "•", "For more information", "Follow us"):
+        assert left_out not in advisory.body
+
+
+def test_press_office_contact_is_attached(seed):
+    """"Contact the NATO Press Office" attaches NATO's public press office contact."""
+    advisory = Advisory.objects.get(slug=HUNGARY)
+
+    contact = advisory.contacts.get()
+    assert (contact.name, contact.kind, contact.source.name, contact.is_public) == (
+        "NATO Press Office", Contact.Kind.OFFICE, "NATO", True,
+    )
+
+
+def test_existing_contact_is_reused():
+    """The press office already in the newsroom is attached, not duplicated."""
+    nato = make_source("NATO", slug="nato")
+    office = Contact.objects.create(source=nato, name="NATO Press Office", kind=Contact.Kind.OFFICE)
+
+    import_digest(SEED)
+
+    assert Contact.objects.count() == 1
+    assert list(Advisory.objects.get(slug=HUNGARY).contacts.all()) == [office]
+
+
+def test_nordic_council_advisory(seed):
+    """Date with an ordinal, city and country as stated, the city's zone, and no time."""
+    advisory = Advisory.objects.get(slug=NORDIC_COUNCIL)
+
+    assert advisory.event_date == date(2023, 10, 31)
+    assert advisory.event_time is None
+    assert (advisory.venue, advisory.city, advisory.country) == ("", "Oslo", "Norway")
+    assert advisory.time_zone == "Europe/Oslo"
+
+
+def test_advisory_without_a_time_is_flagged_to_editors(seed):
+    """No time was stated, so none is invented and the admin shows it as missing."""
+    advisory = Advisory.objects.get(slug=NORDIC_COUNCIL)
+
+    assert "event time not stated" in [str(note) for note in advisory.missing_details]
+
+
+def test_advisory_links_the_release_about_its_event(seed):
+    """The Nordic Council advisory's follow-up is the release reporting the speech in Oslo on 31 October."""
+    advisory = Advisory.objects.get(slug=NORDIC_COUNCIL)
+
+    assert advisory.follow_up == Release.objects.get(slug=NORDIC_COOPERATION)
+    assert Advisory.objects.get(slug=HUNGARY).follow_up is None
+
+
+def test_past_tense_visit_is_a_release(seed):
+    """"visited" reports an event: a release, not an advisory."""
+    assert Release.objects.filter(title="NATO Military Committee visits Allied Air Command Headquarters").exists()
+
+
+def test_europol_teasers_keep_summary_and_invent_no_link(seed):
+    """A teaser keeps its text exactly, ellipsis included, with no body and no made-up URL."""
+    teasers = Release.objects.filter(source__name="Europol")
+
+    assert sorted(teasers.values_list("title", flat=True)) == sorted(EUROPOL_TEASERS)
+    for teaser in teasers:
+        assert teaser.summary.endswith("…")
+        assert (teaser.body, teaser.original_url) == ("", "")
+    assert teasers.get(title="Olympics 2024 security topped up").summary == (
+        "The agreement covers several important arrangements designed to ensure the security and success of "
+        "the event. This includes increasing operational preparedness, developing special channels for swift "
+        "cooperation during the event, and enhancing strategic foresight to anticipate and confront complex "
+        "situations quickly and efficiently.\xa0 During the event, Europol will deploy a special team to assist "
+        "with security arrangements at the Paris…"
+    )
+
+
+def test_release_body_is_the_paragraphs_as_markdown(seed):
+    """Paragraphs are kept exactly, blank lines between them; the summary is the first."""
+    release = Release.objects.get(slug=NORDIC_COOPERATION)
+    paragraphs = release.body.split("\n\n")
+
+    assert len(paragraphs) == 5
+    assert release.summary == paragraphs[0]
+    assert paragraphs[-1].startswith("Finally, Mr Stoltenberg welcomed")
+    assert release.category == Release.Category.PRESS_RELEASE
+    assert release.body_html.count("<p>") == 5
+
+
+def test_bullets_become_a_markdown_list():
+    """"•" lines become list items, so the public page shows a list."""
+    import_digest(
+        "A title\n\nSource: NATO\n\nThe Allies agreed to:\n  • invest more;\n  • train together.\n\nThe end.\n"
+    )
+
+    release = Release.objects.get()
+    assert release.body == "The Allies agreed to:\n\n- invest more;\n- train together.\n\nThe end."
+    assert "<li>invest more;</li>" in release.body_html
+
+
+def test_unicode_is_preserved(seed):
+    """Diacritics and typographic quotes survive the import untouched."""
+    assert Release.objects.filter(title__contains="Chișinău").exists()
+    assert "Mrs Katalin Novák" in Advisory.objects.get(slug=HUNGARY).summary
+    assert "“peace is always possible”" in Release.objects.get(slug=NORDIC_COOPERATION).summary
+
+
+def test_follow_us_line_sets_the_source_handles(seed):
+    """The glued-together handles are split, and the line stays out of the text."""
+    assert Source.objects.get(name="NATO").social_handles == "@NATO @jensstoltenberg @NATOPress"
+    assert not Advisory.objects.filter(body__contains="Follow us").exists()
+
+
+def test_handles_merge_with_the_existing_ones():
+    """Handles already on the source are kept, and none is listed twice."""
+    make_source("NATO", slug="nato", social_handles="@NATOPress @NATO_MARCOM")
+
+    import_digest(SEED)
+
+    assert Source.objects.get(name="NATO").social_handles == "@NATOPress @NATO_MARCOM @NATO @jensstoltenberg"
+
+
+def test_existing_release_elsewhere_does_not_block_import():
+    """A release of another source already in the newsroom doesn't stop or change the import."""
+    other = make_release(source=make_source("Frontex"), slug="some-story")
+
+    import_digest(SEED)
+
+    assert Release.objects.count() == 9
+    other.refresh_from_db()
+    assert other.state == State.DRAFT
+
+
+# --- malformed digests ----------------------------------------------------------
+
+#: name -> (file contents, the line the error must name)
+MALFORMED = {
+    "empty file": (b"", 1),
+    "no Source line": (b"\nA title\n\nA paragraph without a source.\n", 2),
+    "Source with no title above": (b"A title\n\nA paragraph.\nSource: NATO\n\nText.\n", 4),
+    "Source right below the title": (b"A title\nSource: NATO\n\nText.\n", 2),
+    "Source with no name": (b"A title\n\nSource:  \n\nText.\n", 3),
+    "title with no body": (b"A title\n\nSource: NATO\n\n", 1),
+    "title with no body before the next item": (b"A title\n\nSource: NATO\n\nNext\n\nSource: NATO\n\nText.\n", 1),
+    "bytes that are not UTF-8": (b"A title\n\nSource: NATO\n\nThe \xff\xfe text.\n", 5),
+    "NUL byte": (b"A title\n\nSource: NATO\n\nThe\x00 text.\n", 5),
+}
+
+#: Malformed parts placed after the whole seed digest: contents -> the line within the part.
+MALFORMED_AFTER_VALID = {
+    "Source with no title above": (b"A paragraph.\nSource: NATO\n\nText.\n", 2),
+    "title with no body": (b"A title\n\nSource: NATO\n", 1),
+    "bytes that are not UTF-8": (b"A title\n\nSource: NATO\n\nThe \xff\xfe text.\n", 5),
+    "NUL byte": (b"A title\n\nSource: NATO\n\nThe\x00 text.\n", 5),
+}
+
+NOTHING = {"Release": 0, "Advisory": 0, "Source": 0, "Contact": 0, "Transition": 0}
+
+
+@pytest.mark.parametrize("case", MALFORMED)
+def test_malformed_digest_is_refused_naming_the_line(case, tmp_path):
+    """The command fails with the line to fix, and writes nothing at all."""
+    contents, line = MALFORMED[case]
+    path = tmp_path / "digest.txt"
+    path.write_bytes(contents)
+
+    with pytest.raises(CommandError, match=rf"^line {line}: "):
+        run_import(path)
+    assert row_counts() == NOTHING
+
+
+@pytest.mark.parametrize("case", MALFORMED_AFTER_VALID)
+def test_malformed_part_after_valid_items_writes_nothing(case, tmp_path):
+    """Even ten good items are not imported when a later one is malformed: the digest is fixed and re-run."""
+    contents, line = MALFORMED_AFTER_VALID[case]
+    seed = SEED.read_bytes() + b"\n\n"
+    path = tmp_path / "digest.txt"
+    path.write_bytes(seed + contents)
+    line_in_file = seed.count(b"\n") + line
+
+    with pytest.raises(CommandError, match=rf"^line {line_in_file}: "):
+        run_import(path, "--publish")
+    assert row_counts() == NOTHING
+
+
+def test_digest_error_names_line_and_problem():
+    """The error reads "line N: problem", and carries both for callers."""
+    with pytest.raises(DigestError) as caught:
+        import_digest("A title\n\nText.\nSource: NATO\n\nText.\n")
+
+    assert str(caught.value) == "line 4: `Source:` line has no title above it (a title, then a blank line)"
+    assert caught.value.line == 4
+
+
+def test_unreadable_file_is_refused(tmp_path):
+    """A missing file is a clear command error, not a traceback."""
+    with pytest.raises(CommandError, match="missing.txt"):
+        run_import(tmp_path / "missing.txt")
+
+
+def test_advisory_without_a_date_is_refused():
+    """An advisory needs its date; the importer won't guess one."""
+    with pytest.raises(DigestError, match=r"^line 1: .*no date"):
+        import_digest("An event\n\nSource: NATO\n\nMedia advisory\n\nThe Secretary General will speak.\n")
+    assert row_counts() == NOTHING

@@ -1,0 +1,70 @@
+"""The set-up `make run` performs: roles and the demo newsroom, both idempotent."""
+import io
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.management import CommandError, call_command
+from django.test import override_settings
+
+from releases.models import Advisory, Contact, Release, Source
+from releases.roles import ROLES, setup_roles
+
+
+def test_roles_are_created_idempotently():
+    setup_roles()
+    setup_roles()
+    assert Group.objects.filter(name__in=ROLES).count() == 3
+    reviewers = Group.objects.get(name="Reviewers")
+    assert reviewers.permissions.filter(codename="publish_release").exists()
+    writers = Group.objects.get(name="Writers")
+    assert not writers.permissions.filter(codename__startswith="publish_").exists()
+    press = Group.objects.get(name="Press office")
+    assert press.permissions.filter(codename="change_contact").exists()
+    assert not press.permissions.filter(codename="change_release").exists()
+
+
+def test_setup_roles_restores_drifted_permissions():
+    writers = Group.objects.get(name="Writers")
+    reviewers = Group.objects.get(name="Reviewers")
+    writers.permissions.add(*reviewers.permissions.filter(codename="publish_release"))
+    call_command("setup_roles", stdout=io.StringIO())
+    assert not writers.permissions.filter(codename="publish_release").exists()
+
+
+@override_settings(DEBUG=True)
+def test_load_demo_twice_duplicates_nothing():
+    out = io.StringIO()
+    call_command("load_demo", stdout=out)
+    assert "10 created, 0 already present" in out.getvalue()
+    assert "writer" in out.getvalue() and "reviewer-demo-2023" in out.getvalue()
+    call_command("load_demo", stdout=(out := io.StringIO()))
+    assert "0 created, 10 already present" in out.getvalue()
+    assert Release.objects.published().count() == 8
+    assert Advisory.objects.published().count() == 2
+    assert Source.objects.count() == 2
+    assert Contact.objects.filter(name="NATO Press Office").count() == 1
+    assert get_user_model().objects.filter(username__in=["writer", "reviewer", "pressoffice"]).count() == 3
+    assert Source.objects.get(name="NATO").handles == ["@NATO", "@jensstoltenberg", "@NATOPress"]
+
+
+@override_settings(DEBUG=True)
+def test_demo_pages_render(client):
+    call_command("load_demo", stdout=io.StringIO())
+    home = client.get("/").content.decode()
+    assert "Chișinău" in home and "Olympics 2024 security topped up" in home
+    hungary = Advisory.objects.published().get(title__contains="Hungary")
+    page = client.get(hungary.get_absolute_url()).content.decode()
+    assert "17:30 CET" in page and "NATO Headquarters" in page and "NATO Press Office" in page
+    assert "Press conference by the NATO Secretary General and the President of Hungary" in page
+    nordic = Advisory.objects.published().get(title__contains="Nordic Council")
+    page = client.get(nordic.get_absolute_url()).content.decode()
+    assert "Nordic cooperation demonstrates that peace is always possible" in page
+    assert "time to be confirmed" in page
+
+
+@override_settings(DEBUG=False)
+def test_load_demo_refuses_without_debug():
+    with pytest.raises(CommandError, match="DEBUG"):
+        call_command("load_demo", stdout=io.StringIO())
+    assert Release.objects.count() == 0
