@@ -24,7 +24,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .text import render_body
+from .text import plain_text, render_body
 
 
 class TransitionError(Exception):
@@ -146,6 +146,13 @@ class Publishable(models.Model):
         if self.is_scheduled:
             return _("Scheduled")
         return self.get_state_display()
+
+    @property
+    def standfirst(self):
+        """The summary shown above the body, unless the body already opens with it (as imports do)."""
+        if self.summary and not plain_text(self.body).startswith(self.summary.strip()):
+            return self.summary
+        return ""
 
     @property
     def slug_locked(self):

@@ -240,3 +240,32 @@ def test_seed_unicode_is_rendered_intact(client, writer, reviewer):
     assert "Chișinău" in page
     assert "Novák" in page and "“peace is always possible”" in page and "it’s here…" in page
     assert Release.objects.get(pk=release.pk).title.endswith("Chișinău")
+
+
+@override_settings(TIME_ZONE="UTC")
+def test_event_date_is_the_local_date_even_without_a_time(client, writer, reviewer):
+    """Midnight in Oslo is the previous evening in UTC: the page must still say the local date."""
+    advisory = publish(make_advisory(author=writer, event_date=date(2023, 10, 31), event_time=None,
+                                     time_zone="Europe/Oslo", city="Oslo"), reviewer)
+    for url in (advisory.get_absolute_url(), reverse("releases:home")):
+        page = client.get(url).content.decode()
+        assert "Tuesday 31 October 2023" in page
+        assert "30 October 2023" not in page
+
+
+@override_settings(TIME_ZONE="UTC")
+def test_event_date_after_midnight_local(client, writer, reviewer):
+    """00:30 in Brussels is still the previous day in UTC; the page shows the local day and time."""
+    advisory = publish(make_advisory(author=writer, event_date=date(2023, 11, 9), event_time=time(0, 30)), reviewer)
+    page = client.get(advisory.get_absolute_url()).content.decode()
+    assert "Thursday 9 November 2023, 00:30 CET" in page
+
+
+def test_summary_is_not_repeated_when_the_body_opens_with_it(client, writer, reviewer):
+    opening = "On Wednesday the Secretary General met the President."
+    release = publish(make_release(author=writer, summary=opening, body=f"{opening}\n\nSecond paragraph."), reviewer)
+    main = client.get(release.get_absolute_url()).content.decode().split("<main", 1)[1]
+    assert main.count(opening) == 1
+    other = publish(make_release(author=writer, summary="A separate standfirst.", body="The body."), reviewer)
+    page = client.get(other.get_absolute_url()).content.decode()
+    assert 'class="lede">A separate standfirst.' in page
