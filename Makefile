@@ -1,12 +1,13 @@
 # Newsroom: the two commands.
 #   make run   set up .venv, migrate SQLite, load the demo, serve http://127.0.0.1:8000
-#   make test  set up .venv, run the whole suite
+#   make test  set up .venv, run the whole suite (on PostgreSQL when DATABASE_URL points at one)
+#   make test-postgres  the suite on the local PostgreSQL and Redis, as CI runs it
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1:8000
 
-.PHONY: run test setup setup-test demo migrate browsers clean
+.PHONY: run test test-postgres setup setup-test demo migrate browsers clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Newsroom needs Python 3.11 or newer; set PYTHON=python3.11")'
@@ -33,8 +34,21 @@ demo: migrate
 run: demo
 	$(BIN)/python manage.py runserver $(HOST)
 
-test: setup-test
+# axe-core for the accessibility tests, pinned by package-lock.json. Without npm those tests
+# skip with a message on a developer's machine (CI fails them instead).
+node_modules/.package-lock.json: package.json package-lock.json
+	@if command -v npm >/dev/null 2>&1; then npm ci --no-audit --no-fund; \
+	else echo "npm not found: the accessibility tests will skip (install Node.js and npm, then run make test)"; fi
+
+test: setup-test node_modules/.package-lock.json
 	$(BIN)/python -m pytest
 
+# The same suite on PostgreSQL with the cache and sessions in Redis, as CI runs it second.
+# pytest-django creates (and drops) a `test_<name>` database beside the one named here.
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
+test-postgres:
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(MAKE) test
+
 clean:
-	rm -rf $(VENV) db.sqlite3 staticfiles test-artifacts
+	rm -rf $(VENV) db.sqlite3 staticfiles test-artifacts node_modules

@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
@@ -10,7 +9,5 @@ urlpatterns = [
     path("", include("releases.urls")),
 ]
 
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# Uploaded media is not served from MEDIA_URL, not even in development: pictures of unpublished
+# items must stay unreachable, so they go only through the checking view `releases:picture-file`.

@@ -5,6 +5,18 @@ from releases.roles import setup_roles
 from .factories import make_user
 
 
+def pytest_collection_modifyitems(config, items):
+    """Tests marked `postgres` run only when DATABASE_URL points at PostgreSQL (`make test-postgres`)."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        return
+    skip = pytest.mark.skip(reason="needs PostgreSQL: set DATABASE_URL=postgres://… (see README, Tests)")
+    for item in items:
+        if item.get_closest_marker("postgres"):
+            item.add_marker(skip)
+
+
 @pytest.fixture(autouse=True)
 def roles(db):
     """Every test runs with the newsroom's groups in place, as after `make run`."""

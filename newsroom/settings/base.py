@@ -6,9 +6,11 @@ are safe for development (SQLite in the project folder, DEBUG off unless the
 dev profile turns it on).
 """
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -49,6 +51,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.sitemaps",
     "django_filters",
+    "csp",
+    "axes",
     "releases",
 ]
 
@@ -61,6 +65,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Last, as django-axes asks: it turns a lockout flagged during authentication into a 429 page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "newsroom.urls"
@@ -85,9 +92,33 @@ DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
         conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0),
+        # With persistent connections, a connection PostgreSQL dropped is noticed before a request uses it.
+        conn_health_checks=True,
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# The cache, and the sessions through it, live in Redis when REDIS_URL is set (several gunicorn
+# workers then share one cache); otherwise each process keeps its own in memory.
+REDIS_URL = os.environ.get("REDIS_URL", "")
+CACHE_KEY_PREFIX = os.environ.get("CACHE_KEY_PREFIX", "newsroom")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": CACHE_KEY_PREFIX,
+        }
+    }
+    # Read from Redis, written through to the database: a Redis restart logs nobody out.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "KEY_PREFIX": CACHE_KEY_PREFIX,
+        }
+    }
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -102,7 +133,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
@@ -111,12 +142,82 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Uploads go to an S3-compatible bucket (django-storages) when its name is set. The bucket stays
+# private: pictures reach the public only through the view that checks publication. boto3 reads
+# AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY from the environment itself.
+if os.environ.get("AWS_STORAGE_BUCKET_NAME"):
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": os.environ["AWS_STORAGE_BUCKET_NAME"],
+            "endpoint_url": os.environ.get("AWS_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("AWS_S3_REGION_NAME") or None,
+            "location": os.environ.get("AWS_LOCATION", "media"),
+            "default_acl": "private",
+            "querystring_auth": True,
+            "querystring_expire": 300,
+        },
+    }
 
 # Development and tests serve static files straight from the apps' folders; production serves collected ones.
 WHITENOISE_USE_FINDERS = DEBUG
 
 LOGIN_URL = "admin:login"
 
+# Security headers, in every profile so that development and the tests run under them;
+# production adds HTTPS on top (redirect, secure cookies, HSTS).
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"  # for old browsers; CSP's frame-ancestors says the same to new ones
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        # Everything is served from this site: one local stylesheet, the admin's own scripts and
+        # styles (Django 5.2's admin has no inline scripts or style attributes; only a changelist
+        # without actions adds a <style>, and tests/test_security.py renders every admin page to
+        # keep it so), no CDN. JSON-LD blocks are data, not scripts, and need no exception.
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        # Pictures come through this site's own checking view, even with S3 storage. A data:
+        # image can't run script, so inline placeholders cost no policy change.
+        "img-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+
+# Admin login throttling (django-axes): after AXES_FAILURE_LIMIT failed attempts for one
+# username from one address, that pair is refused (HTTP 429) for the cool-off time, even with the
+# right password. Keyed on the pair so one noisy address can't lock every editor out.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+
 # Public lists
 NEWSROOM_PAGE_SIZE = env_int("NEWSROOM_PAGE_SIZE", 20)
 NEWSROOM_SITE_NAME = os.environ.get("NEWSROOM_SITE_NAME", "Newsroom")
+# Public surfaces (releases/feeds.py, calendar.py, caching.py): entries per feed; how many days
+# a past event stays in the calendar feed (a subscribed client deletes what the feed drops);
+# how long anonymous responses may be reused without asking (0: revalidate every time, with
+# ETag/Last-Modified; more suits a CDN, and is cut short before a scheduled publication);
+# a string to change on deploys that change templates, so that cached pages are revalidated.
+NEWSROOM_FEED_SIZE = env_int("NEWSROOM_FEED_SIZE", 50)
+NEWSROOM_CALENDAR_PAST_DAYS = env_int("NEWSROOM_CALENDAR_PAST_DAYS", 30)
+NEWSROOM_CACHE_MAX_AGE = env_int("NEWSROOM_CACHE_MAX_AGE", 0)
+NEWSROOM_CACHE_VERSION = os.environ.get("NEWSROOM_CACHE_VERSION", "")
+
+# Pictures (releases/pictures.py). An upload above either limit is refused with a form error.
+# Django streams uploads above FILE_UPLOAD_MAX_MEMORY_SIZE (default 2.5 MB) to a temporary file,
+# so the byte limit costs no memory; cap the request body at the proxy too (see README).
+NEWSROOM_MAX_IMAGE_PIXELS = env_int("NEWSROOM_MAX_IMAGE_PIXELS", 40_000_000)
+NEWSROOM_MAX_UPLOAD_BYTES = env_int("NEWSROOM_MAX_UPLOAD_BYTES", 20 * 1024 * 1024)
+NEWSROOM_PICTURE_WIDTHS = (320, 640, 1280)
+# How long browsers and CDNs may keep a public picture: a withdrawn item's pictures vanish after this.
+NEWSROOM_PICTURE_CACHE_SECONDS = env_int("NEWSROOM_PICTURE_CACHE_SECONDS", 3600)

@@ -1,9 +1,14 @@
-"""Tests: fast password hashing, in-memory cache, media in a temporary folder."""
+"""Tests: fast password hashing, media in a temporary folder; the cache is in memory, or Redis when REDIS_URL is set."""
+import os
 import tempfile
 from pathlib import Path
 
 from .base import *  # noqa: F401,F403
+from .base import CACHES
 from .base import SECRET_KEY as _SECRET_KEY
+
+# A run against a shared Redis keeps its keys apart from other runs and from a live site.
+CACHES["default"]["KEY_PREFIX"] = f"newsroom-test-{os.getpid()}"
 
 SECRET_KEY = _SECRET_KEY or "test-only-insecure-key"
 DEBUG = False

@@ -1,0 +1,34 @@
+"""gunicorn settings, read from the environment: `gunicorn newsroom.wsgi` picks this file up.
+
+gunicorn listens on 127.0.0.1 behind a web server or load balancer that terminates TLS and sets
+X-Forwarded-Proto. Django answers everything itself: whitenoise serves the collected static files,
+and pictures go through the view that checks publication.
+"""
+import multiprocessing
+import os
+
+
+def _whole_number(name, default):
+    value = os.environ.get(name, "")
+    if value == "":
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise SystemExit(f"{name} must be a whole number, not {value!r}.") from None
+
+
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+# gunicorn's own rule of thumb: the workers wait on the database more than they compute.
+workers = _whole_number("GUNICORN_WORKERS", 2 * multiprocessing.cpu_count() + 1)
+# A request that takes longer than this is stuck: its worker is killed and replaced.
+timeout = _whole_number("GUNICORN_TIMEOUT", 30)
+graceful_timeout = _whole_number("GUNICORN_GRACEFUL_TIMEOUT", 30)
+keepalive = _whole_number("GUNICORN_KEEPALIVE", 5)
+# Recycle each worker after a while, at staggered times, so a slow leak can't grow without bound.
+max_requests = _whole_number("GUNICORN_MAX_REQUESTS", 1000)
+max_requests_jitter = _whole_number("GUNICORN_MAX_REQUESTS_JITTER", 100)
+# "-" is standard output/error, where a process manager (systemd, a container runtime) collects them.
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
+errorlog = os.environ.get("GUNICORN_ERROR_LOG", "-")
+loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")

@@ -1,0 +1,270 @@
+"""The production profile: `check --deploy`, HTTPS headers, gunicorn serving collected static files, Redis."""
+import http.client
+import json
+import os
+import runpy
+import secrets
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.cache import cache
+from django.test import override_settings
+
+import newsroom.settings.base
+
+from .factories import make_user
+
+ROOT = Path(settings.BASE_DIR)
+HOST = "newsroom.example.org"
+
+
+def production_env(tmp_path, **extra):
+    """The environment the README documents for production, with a throwaway SQLite database."""
+    env = {
+        name: value for name, value in os.environ.items()
+        if not name.startswith(("DJANGO_", "SECURE_", "GUNICORN_", "DEBUG", "SECRET_KEY", "ALLOWED_HOSTS"))
+    }
+    env.update(
+        DJANGO_SETTINGS_MODULE="newsroom.settings.production",
+        SECRET_KEY=secrets.token_urlsafe(50),
+        ALLOWED_HOSTS=HOST,
+        SECURE_HSTS_PRELOAD="1",
+        DATABASE_URL=f"sqlite:///{tmp_path / 'production.sqlite3'}",
+        STATIC_ROOT=str(tmp_path / "static"),
+        MEDIA_ROOT=str(tmp_path / "media"),
+    )
+    env.update(extra)
+    return env
+
+
+def manage(env, *args):
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+    )
+
+
+# --- check --deploy ----------------------------------------------------------
+
+
+def test_check_deploy_is_clean_with_the_documented_variables(tmp_path):
+    result = manage(production_env(tmp_path), "check", "--deploy", "--fail-level", "WARNING")
+    assert result.returncode == 0, result.stderr
+    assert "System check identified no issues (0 silenced)." in result.stdout
+
+
+def test_check_deploy_reports_a_weakened_setting(tmp_path):
+    """The check above would notice a problem: switch the HTTPS redirect off and it fails."""
+    result = manage(production_env(tmp_path, SECURE_SSL_REDIRECT="0"), "check", "--deploy", "--fail-level", "WARNING")
+    assert result.returncode != 0
+    assert "security.W008" in result.stderr
+
+
+def test_check_deploy_reports_a_weak_secret_key(tmp_path):
+    result = manage(production_env(tmp_path, SECRET_KEY="short"), "check", "--deploy", "--fail-level", "WARNING")
+    assert result.returncode != 0
+    assert "security.W009" in result.stderr
+
+
+def test_production_refuses_to_start_without_a_secret_key(tmp_path):
+    env = production_env(tmp_path)
+    del env["SECRET_KEY"]
+    result = manage(env, "check")
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set in production." in result.stderr
+
+
+def test_production_refuses_to_start_with_debug_on(tmp_path):
+    result = manage(production_env(tmp_path, DEBUG="1"), "check")
+    assert result.returncode != 0
+    assert "DEBUG must be off in production" in result.stderr
+
+
+# --- HTTPS under the production values -----------------------------------------
+
+
+@pytest.fixture
+def production_https(monkeypatch):
+    """The production module's HTTPS settings, read as production reads them, applied to this test."""
+    monkeypatch.setenv("SECRET_KEY", secrets.token_urlsafe(50))
+    for name in ("DEBUG", "SECURE_SSL_REDIRECT", "SECURE_HSTS_SECONDS", "SECURE_HSTS_PRELOAD"):
+        monkeypatch.delenv(name, raising=False)
+    # Read base again too, so it sees this environment rather than the one the tests started with.
+    monkeypatch.setattr(newsroom.settings, "base", newsroom.settings.base)
+    monkeypatch.delitem(sys.modules, "newsroom.settings.base")
+    production = runpy.run_module("newsroom.settings.production")
+    names = ["SECURE_PROXY_SSL_HEADER", "SECURE_SSL_REDIRECT", "SECURE_HSTS_SECONDS",
+             "SECURE_HSTS_INCLUDE_SUBDOMAINS", "SECURE_HSTS_PRELOAD", "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE"]
+    with override_settings(**{name: production[name] for name in names}):
+        yield
+
+
+def test_production_sends_hsts_over_https(client, production_https):
+    for response in (client.get("/", secure=True), client.get("/admin/login/", secure=True)):
+        assert response.status_code == 200
+        assert response.headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
+        assert response.headers["X-Frame-Options"] == "DENY"
+        assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+
+
+def test_production_trusts_the_proxy_https_header(client, production_https):
+    response = client.get("/", HTTP_X_FORWARDED_PROTO="https")
+    assert response.status_code == 200
+    assert "Strict-Transport-Security" in response.headers
+
+
+def test_production_redirects_plain_http_to_https(client, production_https):
+    response = client.get("/releases/some-release/?page=2")
+    assert response.status_code == 301
+    assert response.headers["Location"] == "https://testserver/releases/some-release/?page=2"
+    assert "Strict-Transport-Security" not in response.headers  # HSTS only means something over HTTPS
+
+
+def test_production_cookies_are_https_only(client, production_https):
+    user = make_user("editor", is_superuser=True)
+    client.force_login(user)
+    response = client.get("/admin/login/", secure=True)  # logged in: redirected to the admin index
+    assert client.cookies[settings.SESSION_COOKIE_NAME]["secure"] is True
+    response = client.get("/admin/releases/release/add/", secure=True)
+    assert response.status_code == 200
+    assert response.cookies[settings.CSRF_COOKIE_NAME]["secure"] is True
+
+
+# --- gunicorn -------------------------------------------------------------------
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def fetch(port, path, **headers):
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    connection.request("GET", path, headers={"Host": HOST, **headers})
+    response = connection.getresponse()
+    body = response.read()
+    connection.close()
+    return response, body
+
+
+@pytest.fixture(scope="module")
+def gunicorn(tmp_path_factory):
+    """`gunicorn newsroom.wsgi` with gunicorn.conf.py, production settings and collected static files."""
+    tmp_path = tmp_path_factory.mktemp("production")
+    port = free_port()
+    env = production_env(tmp_path, GUNICORN_BIND=f"127.0.0.1:{port}", GUNICORN_WORKERS="1")
+    for command in (["migrate", "--noinput"], ["collectstatic", "--noinput"]):
+        result = manage(env, *command)
+        assert result.returncode == 0, result.stderr
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "newsroom.wsgi"], cwd=ROOT, env=env,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    server.kill()
+                    pytest.fail(f"gunicorn did not start:\n{server.stdout.read()}")
+                time.sleep(0.1)
+        yield {"port": port, "static_root": Path(env["STATIC_ROOT"])}
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def test_gunicorn_serves_the_home_page_with_security_headers(gunicorn):
+    response, body = fetch(gunicorn["port"], "/", **{"X-Forwarded-Proto": "https"})
+    assert response.status == 200
+    assert b"Newsroom" in body
+    assert response.getheader("Strict-Transport-Security") == "max-age=31536000; includeSubDomains; preload"
+    assert "default-src 'self'" in response.getheader("Content-Security-Policy")
+    assert response.getheader("Referrer-Policy") == "same-origin"
+    assert response.getheader("X-Content-Type-Options") == "nosniff"
+
+
+def test_gunicorn_redirects_plain_http(gunicorn):
+    response, _ = fetch(gunicorn["port"], "/")
+    assert response.status == 301
+    assert response.getheader("Location") == f"https://{HOST}/"
+
+
+def test_gunicorn_refuses_an_unknown_host(gunicorn):
+    response, _ = fetch(gunicorn["port"], "/", Host="attacker.example", **{"X-Forwarded-Proto": "https"})
+    assert response.status == 400
+
+
+def test_static_files_are_hashed_compressed_and_cached_for_ever(gunicorn):
+    manifest = json.loads((gunicorn["static_root"] / "staticfiles.json").read_text())
+    hashed = manifest["paths"]["css/newsroom.css"]
+    assert hashed != "css/newsroom.css"
+    _, page = fetch(gunicorn["port"], "/", **{"X-Forwarded-Proto": "https"})
+    assert f"/static/{hashed}".encode() in page  # pages link the hashed name
+    response, body = fetch(gunicorn["port"], f"/static/{hashed}",
+                           **{"X-Forwarded-Proto": "https", "Accept-Encoding": "gzip"})
+    assert response.status == 200
+    assert response.getheader("Content-Encoding") == "gzip"
+    assert "immutable" in response.getheader("Cache-Control")
+    assert body[:2] == b"\x1f\x8b"
+
+
+def test_gunicorn_settings_come_from_the_environment(monkeypatch):
+    monkeypatch.setenv("GUNICORN_WORKERS", "3")
+    monkeypatch.setenv("GUNICORN_TIMEOUT", "12")
+    monkeypatch.setenv("GUNICORN_BIND", "0.0.0.0:9000")
+    config = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    assert (config["workers"], config["timeout"], config["bind"]) == (3, 12, "0.0.0.0:9000")
+    assert config["max_requests"] > 0 and config["max_requests_jitter"] > 0
+    monkeypatch.setenv("GUNICORN_WORKERS", "many")
+    with pytest.raises(SystemExit, match="GUNICORN_WORKERS must be a whole number"):
+        runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+
+
+def test_gunicorn_defaults_to_local_address_and_cores(monkeypatch):
+    for name in ("GUNICORN_WORKERS", "GUNICORN_BIND", "GUNICORN_TIMEOUT"):
+        monkeypatch.delenv(name, raising=False)
+    config = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    assert config["bind"] == "127.0.0.1:8000"
+    assert config["workers"] == 2 * os.cpu_count() + 1
+    assert config["timeout"] == 30
+
+
+# --- Redis ------------------------------------------------------------------------
+
+needs_redis = pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="set REDIS_URL to test the Redis cache")
+
+
+@needs_redis
+def test_cache_round_trips_through_redis():
+    import redis
+
+    assert settings.CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    value = {"title": "Déclaration conjointe — «OTAN» 北约", "count": 3}
+    cache.set("round-trip", value, timeout=30)
+    assert cache.get("round-trip") == value
+    # Really in Redis, under this run's prefix, not in some process-local fallback.
+    server = redis.Redis.from_url(os.environ["REDIS_URL"])
+    assert server.exists(cache.make_and_validate_key("round-trip")) == 1
+    cache.delete("round-trip")
+    assert server.exists(cache.make_and_validate_key("round-trip")) == 0
+
+
+@needs_redis
+def test_sessions_are_cached_in_redis_and_kept_in_the_database(client):
+    from django.contrib.sessions.models import Session
+
+    assert settings.SESSION_ENGINE == "django.contrib.sessions.backends.cached_db"
+    client.force_login(make_user("editor", is_superuser=True))
+    session_key = client.cookies[settings.SESSION_COOKIE_NAME].value
+    assert cache.get(f"django.contrib.sessions.cached_db{session_key}") is not None
+    assert Session.objects.filter(session_key=session_key).exists()
+    assert client.get("/admin/").status_code == 200
