@@ -1,7 +1,7 @@
 from django import forms
 from django.contrib import admin, messages
-from django.db import models
-from django.core.exceptions import PermissionDenied
+from django.db import models, transaction
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -10,7 +10,8 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from .models import Advisory, Contact, ProgrammeEntry, Release, Source
+from .models import Advisory, Contact, Picture, ProgrammeEntry, Release, Source
+from .pictures import PictureField
 from .workflow import LIVE_STATES, State, TransitionError
 
 
@@ -66,7 +67,16 @@ class ReviewFilter(admin.SimpleListFilter):
         return queryset
 
 
-class PublishableAdmin(admin.ModelAdmin):
+class DeletesOneByOne:
+    """Bulk deletion through each object's own delete(), which removes its pictures' files too."""
+
+    def delete_queryset(self, request, queryset):
+        with transaction.atomic():
+            for obj in queryset:
+                obj.delete()
+
+
+class PublishableAdmin(DeletesOneByOne, admin.ModelAdmin):
     """The editors' tool for any publishable model: editions, transition buttons, history, preview."""
 
     change_form_template = "admin/releases/publishable_change_form.html"
@@ -128,6 +138,10 @@ class PublishableAdmin(admin.ModelAdmin):
                 history_rows=obj.history(),
                 editions=obj.editions().order_by("-version"),
                 preview_url=reverse("releases:preview", args=[obj.kind, obj.pk]),
+                own_edit_in_review=(
+                    obj.state == State.IN_REVIEW and obj.last_edited_by_id == request.user.pk
+                    and request.user.has_perm(obj.publish_permission())
+                ),
                 item=obj,
             )
             if obj.state in LIVE_STATES and obj.working_edition():
@@ -192,8 +206,77 @@ class ProgrammeEntryInline(admin.TabularInline):
     has_delete_permission = has_change_permission
 
 
+class PictureForm(forms.ModelForm):
+    """A picture's upload is checked and cleaned by its content (see ``pictures``) before anything is stored."""
+
+    image = PictureField(label=_("Image"))
+
+    class Meta:
+        model = Picture
+        fields = ["image", "alt_text", "caption", "credit", "is_lead", "position"]
+
+
+class PictureFormSet(forms.BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        leads = [
+            form for form in self.forms
+            if getattr(form, "cleaned_data", {}).get("is_lead") and not form.cleaned_data.get("DELETE")
+        ]
+        if len(leads) > 1:
+            raise ValidationError(_("Only one picture can be the lead picture."))
+
+
+class PictureInline(admin.StackedInline):
+    """The pictures of one edition: editable while it is a draft, like the rest of it."""
+
+    model = Picture
+    form = PictureForm
+    formset = PictureFormSet
+    extra = 0
+    fields = ["preview", "image", "alt_text", "caption", "credit", "is_lead", "position"]
+    readonly_fields = ["preview"]
+
+    @admin.display(description=_("current picture"))
+    def preview(self, picture):
+        if not picture.pk:
+            return "—"
+        # Through the checking view, which lets staff see a draft's pictures, never a storage URL.
+        return format_html(
+            '<a href="{}"><img src="{}" alt="" width="160"></a> {}×{} px',
+            picture.original_url, picture.smallest_url, picture.width, picture.height,
+        )
+
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        if obj is not None and not obj.editable:
+            # Read-only, the upload field would link to the storage URL; the preview is enough.
+            return [name for name in fields if name != "image"]
+        return fields
+
+    def has_change_permission(self, request, obj=None):
+        return (obj is None or obj.editable) and super().has_change_permission(request, obj)
+
+    def has_add_permission(self, request, obj=None):
+        return (obj is None or obj.editable) and super().has_add_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return (obj is None or obj.editable) and super().has_delete_permission(request, obj)
+
+
+class LogoInline(admin.StackedInline):
+    model = Picture
+    fk_name = "source"
+    form = PictureForm
+    fields = ["preview", "image", "alt_text", "credit"]
+    readonly_fields = ["preview"]
+    verbose_name = verbose_name_plural = _("logo")
+    preview = PictureInline.preview
+
+
 @admin.register(Release)
 class ReleaseAdmin(PublishableAdmin):
+    inlines = [PictureInline]
     list_filter = PublishableAdmin.list_filter + ["category"]
     fieldsets = [
         (None, {"fields": ["source", "category", "title", "slug", "summary", "body", "original_url", "contacts"]}),
@@ -204,7 +287,7 @@ class ReleaseAdmin(PublishableAdmin):
 @admin.register(Advisory)
 class AdvisoryAdmin(PublishableAdmin):
     list_display = PublishableAdmin.list_display[:2] + ["event_start", "needs_attention"] + PublishableAdmin.list_display[2:]
-    inlines = [ProgrammeEntryInline]
+    inlines = [ProgrammeEntryInline, PictureInline]
     autocomplete_fields = ["contacts", "follow_up"]
     fieldsets = [
         (None, {"fields": ["source", "title", "slug", "summary", "body", "original_url"]}),
@@ -241,7 +324,8 @@ class AdvisoryAdmin(PublishableAdmin):
 
 
 @admin.register(Source)
-class SourceAdmin(admin.ModelAdmin):
+class SourceAdmin(DeletesOneByOne, admin.ModelAdmin):
+    inlines = [LogoInline]
     list_display = ["name", "slug", "website", "social_handles"]
     formfield_overrides = URL_FIELDS
     search_fields = ["name", "slug"]

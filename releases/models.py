@@ -4,10 +4,12 @@ from datetime import datetime, time
 
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
-from django.db import models
+from django.db import models, transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from . import pictures
 from .workflow import Publishable, PublishableQuerySet, State, Transition  # noqa: F401  (re-exported)
 
 HANDLE_RE = re.compile(r"@[A-Za-z0-9_]{1,30}")
@@ -43,6 +45,13 @@ class Source(models.Model):
     def handles(self):
         return HANDLE_RE.findall(self.social_handles)
 
+    def delete(self, *args, **kwargs):
+        # Through Picture.delete(), so the logo's files go too (a database cascade would leave them).
+        with transaction.atomic():
+            for logo in Picture.objects.filter(source=self):
+                logo.delete()
+            return super().delete(*args, **kwargs)
+
 
 class Contact(models.Model):
     """A press contact: a person or an office. Internal contacts never reach the public."""
@@ -72,7 +81,30 @@ class Contact(models.Model):
         return f"{self.name} ({self.source})" if self.source_id else self.name
 
 
-class Release(Publishable):
+class Illustrated:
+    """
+    Releases and advisories carry pictures: an optional lead picture and a gallery.
+
+    The public views prefetch ``pictures``, so these read no more rows.
+    """
+
+    @property
+    def lead_picture(self):
+        return next((picture for picture in self.pictures.all() if picture.is_lead), None)
+
+    @property
+    def gallery(self):
+        return [picture for picture in self.pictures.all() if not picture.is_lead]
+
+    def delete(self, *args, **kwargs):
+        # One by one, so each picture removes its files when no other edition shares them.
+        with transaction.atomic():
+            for picture in self.pictures.all():
+                picture.delete()
+            return super().delete(*args, **kwargs)
+
+
+class Release(Illustrated, Publishable):
     """A press release or news story. Each row is one edition (see ``workflow``)."""
 
     class Category(models.TextChoices):
@@ -100,6 +132,7 @@ class Release(Publishable):
     contacts = models.ManyToManyField(Contact, blank=True, related_name="releases")
 
     rendered_fields = {"body": "body_html"}
+    copied_child_relations = ("pictures",)
 
     class Meta(Publishable.Meta):
         ordering = ["-published_at", "-pk"]
@@ -114,7 +147,7 @@ class Release(Publishable):
     kind = "release"
 
 
-class Advisory(Publishable):
+class Advisory(Illustrated, Publishable):
     """
     A media advisory: an event the press may cover.
 
@@ -150,7 +183,7 @@ class Advisory(Publishable):
     original_url = models.URLField(_("original URL"), max_length=500, blank=True)
 
     rendered_fields = {"body": "body_html"}
-    copied_child_relations = ("programme",)
+    copied_child_relations = ("programme", "pictures")
     kind = "advisory"
 
     class Meta(Publishable.Meta):
@@ -234,3 +267,146 @@ class ProgrammeEntry(models.Model):
 
     def __str__(self):
         return f"{self.time:%H:%M} {self.description}"
+
+
+class PictureQuerySet(models.QuerySet):
+    def public(self):
+        """Pictures anyone may fetch: a source's logo, or on an edition the public sees right now."""
+        return self.filter(
+            Q(source__isnull=False)
+            | Q(release__in=Release.objects.published())
+            | Q(advisory__in=Advisory.objects.published())
+        )
+
+    def previewable_by(self, user):
+        """Pictures a staff member may see before they are public: on anything they may preview."""
+        if not (user.is_active and user.is_staff):
+            return self.none()
+        visible = Q(source__isnull=False)
+        if user.has_perm("releases.view_release"):
+            visible |= Q(release__isnull=False)
+        if user.has_perm("releases.view_advisory"):
+            visible |= Q(advisory__isnull=False)
+        return self.filter(visible)
+
+
+class Picture(models.Model):
+    """
+    A photograph on one edition of a release or advisory (the lead picture or one
+    of the gallery), or a source's logo.
+
+    The stored files — the original without metadata and its renditions, see
+    ``pictures`` — live under ``key``, a random name. A new edition copies its
+    picture rows and shares their files; a file goes only when no row uses its
+    key any more. Files reach the public through ``releases:picture-file``, which
+    checks that the picture is public; never through a storage URL.
+    """
+
+    release = models.ForeignKey(Release, null=True, blank=True, on_delete=models.CASCADE, related_name="pictures")
+    advisory = models.ForeignKey(Advisory, null=True, blank=True, on_delete=models.CASCADE, related_name="pictures")
+    source = models.OneToOneField(Source, null=True, blank=True, on_delete=models.CASCADE, related_name="logo")
+    image = models.FileField(_("image"), max_length=200)
+    key = models.CharField(max_length=32, editable=False, db_index=True)
+    width = models.PositiveIntegerField(editable=False)
+    height = models.PositiveIntegerField(editable=False)
+    renditions = models.JSONField(default=list, editable=False)
+    alt_text = models.CharField(
+        _("alt text"), max_length=300,
+        help_text=_("What the picture shows, for readers who can't see it: “NATO Secretary General at the podium”."),
+    )
+    caption = models.CharField(max_length=500, blank=True)
+    credit = models.CharField(max_length=200, blank=True, help_text=_("Shown with the picture: “© NATO”."))
+    is_lead = models.BooleanField(_("lead picture"), default=False, help_text=_("Shown at the top and when shared."))
+    position = models.PositiveSmallIntegerField(default=0, help_text=_("Order in the gallery, smallest first."))
+
+    objects = PictureQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["position", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(release__isnull=False, advisory__isnull=True, source__isnull=True)
+                    | Q(release__isnull=True, advisory__isnull=False, source__isnull=True)
+                    | Q(release__isnull=True, advisory__isnull=True, source__isnull=False)
+                ),
+                name="releases_picture_one_owner",
+            ),
+        ]
+        # "At most one lead picture" is checked by the admin's formset, not by a unique constraint:
+        # moving the lead from one picture to another in one save would trip a constraint half-way.
+
+    def __str__(self):
+        return self.alt_text
+
+    # --- files and URLs -----------------------------------------------------
+
+    def url(self, name):
+        """The public address of one of this picture's files (checked by the view, see ``views.picture_file``)."""
+        return reverse("releases:picture-file", kwargs={"key": self.key, "name": name.rsplit("/", 1)[-1]})
+
+    def stored_names(self):
+        """Every stored file of this picture, by the name the view is asked for."""
+        names = [self.image.name] + [r["name"] for r in self.renditions]
+        return {name.rsplit("/", 1)[-1]: name for name in names}
+
+    def _renditions(self, extension):
+        return [r for r in self.renditions if r["format"] == extension]
+
+    def srcset(self, extension):
+        return ", ".join(f"{self.url(r['name'])} {r['width']}w" for r in self._renditions(extension))
+
+    @property
+    def srcset_webp(self):
+        return self.srcset("webp")
+
+    @property
+    def srcset_jpeg(self):
+        return self.srcset("jpg")
+
+    @property
+    def largest(self):
+        """The largest JPEG rendition: the <img> fallback, its size attributes and the sharing image."""
+        return self._renditions("jpg")[-1]
+
+    @property
+    def largest_url(self):
+        return self.url(self.largest["name"])
+
+    @property
+    def smallest_url(self):
+        return self.url(self._renditions("jpg")[0]["name"])
+
+    @property
+    def original_url(self):
+        return self.url(self.image.name)
+
+    # --- saving and deleting -----------------------------------------------------
+
+    def save(self, *args, **kwargs):
+        """A new or replaced upload is cleaned and stored with its renditions under a new key."""
+        replaced_key = None
+        if self.image and not self.image._committed:
+            upload = self.image.file
+            clean = upload.clean if isinstance(upload, pictures.PictureUpload) else pictures.clean_upload(upload).clean
+            replaced_key = self.key or None
+            self.key, self.image, self.renditions = pictures.store(clean, self.image.storage)
+            self.width, self.height = clean.width, clean.height
+        super().save(*args, **kwargs)
+        if replaced_key:
+            self._delete_files_when_unused(replaced_key)
+
+    def delete(self, *args, **kwargs):
+        result = super().delete(*args, **kwargs)
+        self._delete_files_when_unused(self.key)
+        return result
+
+    def _delete_files_when_unused(self, key):
+        """After commit (a rollback keeps the row, so it keeps its files), unless another edition still uses them."""
+        storage = self._meta.get_field("image").storage
+
+        def delete():
+            if not Picture.objects.filter(key=key).exists():
+                pictures.delete_folder(key, storage)
+
+        transaction.on_commit(delete)

@@ -14,6 +14,7 @@ WRITING = [
     "view_release", "add_release", "change_release", "delete_release",
     "view_advisory", "add_advisory", "change_advisory", "delete_advisory",
     "view_programmeentry", "add_programmeentry", "change_programmeentry", "delete_programmeentry",
+    "view_picture", "add_picture", "change_picture", "delete_picture",
     "view_source", "view_contact",
 ]
 
@@ -24,6 +25,8 @@ ROLES = {
         "view_source", "add_source", "change_source", "delete_source",
         "view_contact", "add_contact", "change_contact", "delete_contact",
         "view_release", "view_advisory", "view_programmeentry",
+        # Sources' logos.
+        "view_picture", "add_picture", "change_picture", "delete_picture",
     ],
 }
 

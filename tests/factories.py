@@ -76,3 +76,27 @@ def publish(item, reviewer=None, at=None):
 
 def now():
     return timezone.now()
+
+
+def image_bytes(format="JPEG", size=(1600, 1000), color=(200, 30, 30), **save_options):
+    """A real image made with Pillow, as bytes: a block of colour with a darker square, so resizing has work to do."""
+    import io
+
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", size, color)
+    ImageDraw.Draw(image).rectangle([size[0] // 4, size[1] // 4, size[0] // 2, size[1] // 2], fill=(20, 20, 60))
+    output = io.BytesIO()
+    image.save(output, format, **save_options)
+    return output.getvalue()
+
+
+def make_picture(owner, alt_text="Allied ministers at the table", name="photo.jpg", content=None, **extra):
+    """A picture on a release, an advisory or (as its logo) a source, stored as an upload would be."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from releases.models import Picture
+
+    owner_field = {"Release": "release", "Advisory": "advisory", "Source": "source"}[type(owner).__name__]
+    upload = SimpleUploadedFile(name, content if content is not None else image_bytes())
+    return Picture.objects.create(**{owner_field: owner}, image=upload, alt_text=alt_text, **extra)
