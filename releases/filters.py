@@ -5,6 +5,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from . import search
 from .models import Release, Source
 
 
@@ -17,6 +18,9 @@ class NewsroomFilter(django_filters.FilterSet):
 
     KIND_CHOICES = [("release", _("Press releases")), ("advisory", _("Media advisories"))]
 
+    q = django_filters.CharFilter(
+        method="filter_search", label=_("Search"), widget=forms.TextInput(attrs={"type": "search"}),
+    )
     source = django_filters.ModelChoiceFilter(
         queryset=Source.objects.all(), to_field_name="slug", empty_label=_("All sources"),
     )
@@ -32,7 +36,16 @@ class NewsroomFilter(django_filters.FilterSet):
 
     class Meta:
         model = Release
-        fields = ["source", "kind", "date_from", "date_to"]
+        fields = ["q", "source", "kind", "date_from", "date_to"]
+
+    def filter_search(self, queryset, name, value):
+        """Full text, on the database's own index (see ``search``); adds ``search_rank``."""
+        return search.search(queryset, value)
+
+    @property
+    def search_terms(self):
+        """The words searched for, if the filters are valid and a search was asked for."""
+        return search.terms(self.form.cleaned_data.get("q")) if self.is_valid() else []
 
     def filter_kind(self, queryset, name, value):
         return queryset if queryset.model.kind == value else queryset.none()

@@ -1,15 +1,20 @@
+import heapq
+import itertools
+
 from django.conf import settings
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
-from django.db.models import CharField, Prefetch, Value
-from django.http import Http404
+from django.db.models import Prefetch
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from django.views.generic import DetailView, TemplateView
+from django.utils.decorators import method_decorator
+from django.views.generic import DetailView, ListView, TemplateView
 
+from . import calendar, paging, pictures
+from .caching import public_cache
 from .filters import NewsroomFilter
-from .models import Advisory, Contact, Release, Source
+from .models import Advisory, Contact, Picture, Release, Source
 
 PUBLIC_CONTACTS = Prefetch("contacts", queryset=Contact.objects.filter(is_public=True).select_related("source"))
 MODELS = {"release": Release, "advisory": Advisory}
@@ -17,7 +22,7 @@ MODELS = {"release": Release, "advisory": Advisory}
 
 def with_related(queryset):
     """What every public list and page shows with an item, fetched in a constant number of queries."""
-    queryset = queryset.select_related("source").prefetch_related(PUBLIC_CONTACTS)
+    queryset = queryset.select_related("source").prefetch_related(PUBLIC_CONTACTS, "pictures")
     if queryset.model is Advisory:
         queryset = queryset.prefetch_related("programme")
     return queryset
@@ -27,43 +32,52 @@ class NewestFirst:
     """
     Releases and advisories merged into one list, newest publication first.
 
-    The database orders and pages a UNION of (kind, pk, published_at); the page's
-    objects are then fetched in one query per kind. A Paginator takes it like a
-    queryset.
+    Sliced like a queryset: each model's keys are read in the list's order,
+    only as many as the slice needs (an index scan with a LIMIT), and merged
+    here; then the page's objects are fetched in one query per kind. Reading
+    the two lists apart, rather than as one UNION, lets each use its index.
     """
 
-    def __init__(self, release_queryset, advisory_queryset):
-        fields = ("kind_name", "pk", "published_at")
-        self.releases = release_queryset
-        self.advisories = advisory_queryset
-        self.keys = (
-            release_queryset.order_by().annotate(kind_name=Value("release", output_field=CharField())).values_list(*fields)
-            .union(
-                advisory_queryset.order_by().annotate(kind_name=Value("advisory", output_field=CharField())).values_list(*fields),
-                all=True,
-            )
-            .order_by("-published_at", "-pk")
-        )
+    fields = ("published_at", "pk")
 
-    def count(self):
-        return self.keys.count()
+    def __init__(self, release_queryset, advisory_queryset, oldest_first=False):
+        self.querysets = {"release": release_queryset, "advisory": advisory_queryset}
+        self.descending = not oldest_first
 
-    def __len__(self):
-        return self.count()
+    def order(self, queryset):
+        return queryset.order_by(*(f"-{f}" if self.descending else f for f in self.fields))
 
     def __getitem__(self, index):
-        keys = list(self.keys[index])
+        start, stop = index.start or 0, index.stop
+        keys = heapq.merge(
+            *(
+                # (…, published_at, kind, pk): the list's order, ties broken by kind then pk,
+                # as paging.beyond() expects.
+                [(*row[:-1], kind, row[-1]) for row in self.order(queryset).values_list(*self.fields)[:stop]]
+                for kind, queryset in self.querysets.items()
+            ),
+            reverse=self.descending,
+        )
+        keys = [(key[-2], key[-1]) for key in itertools.islice(keys, start, stop)]
         fetched = {
-            "release": with_related(self.releases).in_bulk([pk for kind, pk, _ in keys if kind == "release"]),
-            "advisory": with_related(self.advisories).in_bulk([pk for kind, pk, _ in keys if kind == "advisory"]),
+            kind: with_related(queryset).in_bulk([pk for key_kind, pk in keys if key_kind == kind])
+            for kind, queryset in self.querysets.items()
         }
-        return [fetched[kind][pk] for kind, pk, _ in keys if pk in fetched[kind]]
+        return [fetched[kind][pk] for kind, pk in keys if pk in fetched[kind]]
+
+
+class BestMatchFirst(NewestFirst):
+    """The same merged list for a search: best match first (``search_rank``, see ``search``), then newest."""
+
+    fields = ("search_rank", "published_at", "pk")
 
 
 class NewsroomListMixin:
-    """A filtered, paginated list of everything published; subclasses may narrow it."""
+    """A filtered, searchable, paginated list of everything published; subclasses may narrow it."""
 
-    paginate_by = settings.NEWSROOM_PAGE_SIZE
+    def get_paginate_by(self):
+        # Read per request, so that a deployment (or a test) may change it.
+        return settings.NEWSROOM_PAGE_SIZE
 
     def base_querysets(self):
         return Release.objects.published(), Advisory.objects.published()
@@ -72,11 +86,20 @@ class NewsroomListMixin:
         context = super().get_context_data(**kwargs)
         releases, advisories = self.base_querysets()
         filterset = NewsroomFilter(self.request.GET, queryset=releases, request=self.request)
-        entries = NewestFirst(filterset.filter_for(releases), filterset.filter_for(advisories))
-        paginator = Paginator(entries, self.paginate_by)
-        page = paginator.get_page(self.request.GET.get("page"))
+        releases, advisories = filterset.filter_for(releases), filterset.filter_for(advisories)
+        size = self.get_paginate_by()
+        if filterset.search_terms:
+            page = paging.NumberedPage(
+                BestMatchFirst(releases, advisories), paging.page_number(self.request.GET.get("page")), size,
+            )
+        else:
+            page = paging.cursor_page(
+                NewestFirst, releases, advisories, size,
+                before=self.request.GET.get("before"), after=self.request.GET.get("after"),
+            )
         query = self.request.GET.copy()
-        query.pop("page", None)
+        for key in ("page", "before", "after"):
+            query.pop(key, None)
         context.update(
             filter=filterset,
             page_obj=page,
@@ -87,20 +110,28 @@ class NewsroomListMixin:
         return context
 
 
+def page_cursor(item):
+    """The query string of the page that starts just after ``item`` (its "Older" link)."""
+    return f"before={paging.encode_cursor(item)}"
+
+
+@method_decorator(public_cache, name="dispatch")
 class HomeView(NewsroomListMixin, TemplateView):
     template_name = "releases/home.html"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
+        context["calendar_subscribe_url"] = calendar.calendar_url(self.request)
         if self.request.GET:
             # A filtered or later page is about the list; the upcoming box belongs to the front page.
             return context
         context["upcoming"] = with_related(
-            Advisory.objects.published().filter(starts_at__gte=timezone.now() - timezone.timedelta(hours=6))
+            Advisory.objects.published().filter(starts_at__gte=timezone.now() - calendar.UPCOMING_GRACE)
         ).order_by("starts_at")[:5]
         return context
 
 
+@method_decorator(public_cache, name="dispatch")
 class SourceView(NewsroomListMixin, DetailView):
     model = Source
     template_name = "releases/source_detail.html"
@@ -110,6 +141,7 @@ class SourceView(NewsroomListMixin, DetailView):
         return releases.for_source(self.object), advisories.for_source(self.object)
 
 
+@method_decorator(public_cache, name="dispatch")
 class PublishableDetailView(DetailView):
     """A public page: published editions, and withdrawn ones as a notice without their text."""
 
@@ -127,6 +159,41 @@ class ReleaseDetailView(PublishableDetailView):
 class AdvisoryDetailView(PublishableDetailView):
     model = Advisory
     template_name = "releases/advisory_detail.html"
+
+
+@method_decorator(public_cache, name="dispatch")
+class CalendarView(ListView):
+    """``/advisories.ics``: the published advisories as a calendar to subscribe to (see ``calendar``)."""
+
+    def get_queryset(self):
+        return calendar.calendar_advisories(with_related(Advisory.objects.published()))
+
+    def render_to_response(self, context, **kwargs):
+        name = f"{settings.NEWSROOM_SITE_NAME}: media advisories"
+        body = calendar.build_calendar(context["object_list"], self.request, name)
+        return HttpResponse(body, content_type="text/calendar; charset=utf-8")
+
+
+@method_decorator(public_cache, name="dispatch")
+class AdvisoryCalendarView(DetailView):
+    """``/advisories/<slug>.ics``: one advisory, for "Add to calendar"; the same event as in the feed."""
+
+    def get_queryset(self):
+        return with_related(Advisory.objects.published())
+
+    def render_to_response(self, context, **kwargs):
+        advisory = self.object
+        body = calendar.build_calendar([advisory], self.request, advisory.title)
+        response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{advisory.slug}.ics"'
+        return response
+
+
+class RobotsView(TemplateView):
+    """``/robots.txt``: crawlers welcome, except in the admin and previews; where the sitemap is."""
+
+    template_name = "robots.txt"
+    content_type = "text/plain; charset=utf-8"
 
 
 class PreviewView(LoginRequiredMixin, TemplateView):
@@ -152,3 +219,34 @@ class PreviewView(LoginRequiredMixin, TemplateView):
         response["X-Robots-Tag"] = "noindex"
         response["Cache-Control"] = "private, no-store"
         return response
+
+
+def picture_file(request, key, name):
+    """
+    One stored file of a picture (original or rendition).
+
+    To the public only once the picture is public (its edition is published and
+    due, or it is a source's logo); before that, to staff who may preview the item,
+    uncached. Anyone else gets a 404, even with the address, so a draft's pictures
+    stay under embargo however their address leaks.
+    """
+    picture = Picture.objects.public().filter(key=key).first()
+    public = picture is not None
+    if not public and request.user.is_authenticated:
+        picture = Picture.objects.previewable_by(request.user).filter(key=key).first()
+    stored_name = picture and picture.stored_names().get(name)
+    if not stored_name:
+        raise Http404
+    try:
+        stored = picture.image.storage.open(stored_name, "rb")
+    except OSError:
+        raise Http404 from None
+    extension = stored_name.rsplit(".", 1)[-1]
+    response = FileResponse(stored, content_type=pictures.CONTENT_TYPES[extension])
+    if public:
+        # The file under a key never changes, but the item may be withdrawn: cache for a bounded time.
+        response["Cache-Control"] = f"public, max-age={settings.NEWSROOM_PICTURE_CACHE_SECONDS}"
+    else:
+        response["Cache-Control"] = "private, no-store"
+        response["X-Robots-Tag"] = "noindex"
+    return response

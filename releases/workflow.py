@@ -13,6 +13,10 @@ instance, with its inlines and many-to-many fields.
 Transitions are model methods named for the action. Each checks the state and
 the acting user's permission, raises ``TransitionError`` on a bad move (and
 changes nothing), saves atomically and records a ``Transition`` row.
+
+The transitions that change what the public sees (approve, withdraw,
+receive_import) also bring the search index in line, in the same transaction,
+with one call to ``search.index_document`` (see ``releases/search.py``).
 """
 import uuid
 
@@ -24,6 +28,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from . import search
 from .text import plain_text, render_body
 
 
@@ -55,6 +60,10 @@ class PublishableQuerySet(models.QuerySet):
     def public_or_withdrawn(self, now=None):
         """Published editions plus withdrawn ones (whose page shows only the withdrawal notice)."""
         return self.filter(state__in=LIVE_STATES, published_at__lte=now or timezone.now())
+
+    def scheduled(self, now=None):
+        """Approved editions whose publication time is still ahead: hidden until then."""
+        return self.filter(state=State.PUBLISHED, published_at__gt=now or timezone.now())
 
     def for_source(self, source):
         return self.filter(source=source)
@@ -127,7 +136,14 @@ class Publishable(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["state", "-published_at"], name="%(app_label)s_%(class)s_public"),
+            # The public lists' order, over published editions only: newest-first pages, however
+            # deep, are read straight from it (see paging.py).
+            models.Index(
+                fields=["-published_at", "-id"], condition=Q(state=State.PUBLISHED),
+                name="%(app_label)s_%(class)s_public",
+            ),
+            # The admin changelist's default order, over every edition.
+            models.Index(fields=["-published_at", "-id"], name="%(app_label)s_%(class)s_admin"),
         ]
 
     # --- properties -------------------------------------------------------
@@ -287,11 +303,16 @@ class Publishable(models.Model):
         Reviewer: publish now, or at ``publish_at`` (a future time schedules it).
 
         Approving a new edition of a document that is already public replaces the
-        public edition at once and keeps the original publication time.
+        public edition at once and keeps the original publication time; a new
+        edition of a scheduled document keeps its publication time unless
+        ``publish_at`` gives another.
         """
         with transaction.atomic():
             self._refresh_state()
-            if self.state == State.IN_REVIEW and self.last_edited_by_id == user.pk:
+            if (
+                self.state == State.IN_REVIEW and self.last_edited_by_id == user.pk
+                and user.has_perm(self.publish_permission())
+            ):
                 raise TransitionError(_("You edited this version last, so another reviewer must approve it."))
             if not self.can_approve(user):
                 self._refuse(_("approve"))
@@ -306,6 +327,9 @@ class Publishable(models.Model):
                         _("This item is already public; an approved edit replaces it at once and can't be scheduled.")
                     )
                 self.published_at = previous.published_at
+            elif previous is not None and previous.state == State.PUBLISHED:
+                # An edit of a scheduled item keeps its embargo unless the reviewer sets another time.
+                self.published_at = publish_at or previous.published_at
             else:
                 self.published_at = publish_at or now
             if previous is not None:
@@ -318,6 +342,7 @@ class Publishable(models.Model):
             self.save(update_fields=[
                 "state", "published_at", "revised_at", "withdrawn_at", "withdrawal_reason", "updated_at",
             ])
+            search.index_document(self)
             self._record(user, State.IN_REVIEW, State.PUBLISHED, comment)
 
     def return_to_draft(self, user, comment):
@@ -346,6 +371,7 @@ class Publishable(models.Model):
             self.withdrawn_at = timezone.now()
             self.withdrawal_reason = reason
             self.save(update_fields=["state", "withdrawn_at", "withdrawal_reason", "updated_at"])
+            search.index_document(self)
             self._record(user, State.PUBLISHED, State.WITHDRAWN, reason)
 
     def receive_import(self, publish_at=None, comment=""):
@@ -364,6 +390,7 @@ class Publishable(models.Model):
                 self.state = State.PUBLISHED
                 self.published_at = self.revised_at = publish_at
                 self.save(update_fields=["state", "published_at", "revised_at", "updated_at"])
+                search.index_document(self)
             self._record(None, State.DRAFT, self.state, comment)
 
     def start_new_draft(self, user, comment=""):

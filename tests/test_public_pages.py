@@ -1,4 +1,6 @@
 """What the public sees: lists, filters, detail pages, source pages, visibility of every state."""
+import html
+import re
 from datetime import date, datetime, time, timedelta
 from datetime import timezone as dt_timezone
 
@@ -128,6 +130,7 @@ def test_filters_by_source_kind_and_dates(client, writer, reviewer):
 @pytest.mark.parametrize("params", [
     {"date_from": "not-a-date"}, {"date_to": "2023-13-45"}, {"source": "no-such-source"},
     {"kind": "podcast"}, {"page": "999"}, {"page": "-1"}, {"page": "abc"}, {"date_to": "9999-12-31"},
+    {"before": "1.r1"}, {"after": "x"}, {"q": "summit", "page": "100000"},
     {"date_from": "0001-01-01"},
 ])
 def test_bad_filter_input_is_a_form_error_not_a_500(client, params):
@@ -140,16 +143,68 @@ def test_bad_date_shows_a_field_error(client):
     assert "Enter a valid date." in page
 
 
-def test_pagination(client, writer, reviewer):
-    with override_settings():
-        for n in range(25):
-            publish(make_release(author=writer, title=f"Paged release {n:02d}"), reviewer,
-                    at=timezone.now() - timedelta(minutes=n))
-    first = client.get(reverse("releases:home")).content.decode()
-    second = client.get(reverse("releases:home"), {"page": 2}).content.decode()
-    assert "Paged release 00" in first and "Paged release 24" not in first
-    assert "Paged release 24" in second and "Paged release 00" not in second
-    assert 'rel="next"' in first
+def older_link(page):
+    match = re.search(r'rel="next" href="\?([^"]+)"', page)
+    return html.unescape(match.group(1)) if match else None
+
+
+def newer_link(page):
+    match = re.search(r'rel="prev" href="\?([^"]+)"', page)
+    return html.unescape(match.group(1)) if match else None
+
+
+def test_pagination_by_cursor_walks_the_whole_archive(client, writer, reviewer, settings):
+    """"Older" links visit every item exactly once, newest first; "Newer" links walk back."""
+    settings.NEWSROOM_PAGE_SIZE = 4
+    moment = timezone.now() - timedelta(days=1)
+    items = []
+    for n in range(11):
+        make = make_advisory if n % 3 == 0 else make_release
+        # Several items share one publication instant: the cursor must still break the tie.
+        items.append(publish(make(author=writer, title=f"Paged item {n:02d}"), reviewer,
+                             at=moment - timedelta(minutes=n // 2)))
+    expected = [item.title for item in sorted(
+        items, key=lambda i: (i.published_at, i.kind, i.pk), reverse=True)]
+    seen, pages, query = [], [], ""
+    while True:
+        page = client.get(reverse("releases:home") + "?" + query).content.decode()
+        main = page.split('id="latest-heading"', 1)[1]
+        titles = re.findall(r"Paged item \d\d", main)
+        seen += titles
+        pages.append(page)
+        query = older_link(page)
+        if query is None:
+            break
+        assert "before=" in query
+    assert seen == expected
+    assert [len(re.findall(r"Paged item \d\d", p.split('id="latest-heading"', 1)[1])) for p in pages] == [4, 4, 3]
+    # Back from the last page: "Newer" gives the middle page again.
+    back = client.get(reverse("releases:home") + "?" + newer_link(pages[-1])).content.decode()
+    assert re.findall(r"Paged item \d\d", back.split('id="latest-heading"', 1)[1]) == expected[4:8]
+    assert newer_link(pages[0]) is None
+
+
+def test_cursor_pages_keep_the_filters(client, writer, reviewer, settings):
+    settings.NEWSROOM_PAGE_SIZE = 2
+    nato = make_source("NATO", slug="nato")
+    for n in range(5):
+        publish(make_release(source=nato, author=writer, title=f"NATO item {n}"), reviewer,
+                at=timezone.now() - timedelta(hours=n + 1))
+    publish(make_release(author=writer, title="Other source item"), reviewer)
+    page = client.get(reverse("releases:home"), {"source": "nato"}).content.decode()
+    link = older_link(page)
+    assert link.startswith("source=nato&before=")
+    second = client.get(reverse("releases:home") + "?" + link).content.decode()
+    assert "NATO item 2" in second and "Other source item" not in second
+
+
+@pytest.mark.parametrize("cursor", ["garbage", "1.r", "99999999999999999999999.r1", "-5.x3", "1.r-4", "", "1.a0"])
+def test_bad_cursor_is_the_first_page(client, writer, reviewer, cursor):
+    item = publish(make_release(author=writer, title="Only item"), reviewer)
+    for key in ("before", "after"):
+        response = client.get(reverse("releases:home"), {key: cursor})
+        assert response.status_code == 200
+        assert item.title in response.content.decode()
 
 
 def test_unknown_urls_are_404(client):

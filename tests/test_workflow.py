@@ -254,3 +254,14 @@ def test_stale_copy_cannot_approve_twice(make_item, writer, reviewer, reviewer2)
     with pytest.raises(TransitionError):
         stale.approve(reviewer2)
     assert Transition.objects.filter(to_state="published").count() == 1
+
+
+def test_approved_edit_of_a_scheduled_item_keeps_its_embargo(make_item, writer, reviewer):
+    """Approving an edit of an item scheduled for tomorrow must not publish it today."""
+    tomorrow = timezone.now() + timedelta(days=1)
+    scheduled = publish(make_item(author=writer), reviewer, at=tomorrow)
+    draft = scheduled.start_new_draft(writer)
+    draft.submit(writer)
+    draft.approve(reviewer)
+    assert draft.published_at == tomorrow
+    assert not type(draft).objects.published().filter(document=draft.document).exists()

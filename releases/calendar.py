@@ -1,0 +1,106 @@
+"""
+Media advisories as iCalendar (RFC 5545), with the ``icalendar`` library.
+
+``/advisories.ics`` is a feed for calendar clients to subscribe to; every
+advisory also has its own ``.ics`` for "Add to calendar". Both describe an
+advisory the same way, so an event added from its page and the same event in
+the subscription are one event to the client:
+
+- UID is the document id, a UUID (RFC 7986 §5.3 recommends one): it stays the
+  same across editions, title edits and hosts.
+- SEQUENCE counts approved editions (version - 1) and LAST-MODIFIED/DTSTAMP is
+  the approval time, so a client sees an edit as an update of the event.
+- DTSTART is the local time with the event's own TZID, and the calendar
+  carries the matching VTIMEZONE, generated from the zoneinfo database: 17:30
+  in Brussels stays 17:30 in Brussels for a reader in any zone. An advisory
+  whose time the source didn't state is an all-day event (VALUE=DATE).
+"""
+from datetime import timedelta
+
+from django.conf import settings
+from django.urls import reverse
+from django.utils import timezone
+from icalendar import Calendar, Event
+
+from .models import Advisory
+
+#: How long after its start an event still counts as upcoming on the home page.
+UPCOMING_GRACE = timedelta(hours=6)
+
+
+def calendar_past():
+    """How long a past event stays in the calendar feed: subscribed clients delete what the feed drops."""
+    return timedelta(days=settings.NEWSROOM_CALENDAR_PAST_DAYS)
+
+
+def calendar_advisories(queryset=None, now=None):
+    """The published advisories of the calendar feed: upcoming ones, and those of the last few days."""
+    now = now or timezone.now()
+    queryset = queryset if queryset is not None else Advisory.objects.published(now)
+    return queryset.filter(starts_at__gte=now - calendar_past()).order_by("starts_at", "pk")
+
+
+def build_calendar(advisories, request, name):
+    """An iCalendar document (bytes) with one VEVENT per advisory and the VTIMEZONEs they use."""
+    calendar = Calendar()
+    calendar.add("prodid", f"-//{settings.NEWSROOM_SITE_NAME}//Media advisories//EN")
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("name", name)
+    calendar.add("x-wr-calname", name)
+    # How often a subscribed client should look again (RFC 7986, and the older Microsoft property).
+    calendar.add("refresh-interval", timedelta(hours=1), parameters={"VALUE": "DURATION"})
+    calendar.add("x-published-ttl", "PT1H")
+    dates = []
+    for advisory in advisories:
+        calendar.add_component(advisory_event(advisory, request))
+        dates.append(advisory.event_date)
+    if dates:
+        # Each zone's rules from a little before the first event to a year after the last.
+        calendar.add_missing_timezones(
+            first_date=min(dates) - timedelta(days=7), last_date=max(dates) + timedelta(days=366),
+        )
+    return calendar.to_ical()
+
+
+def advisory_event(advisory, request):
+    event = Event()
+    url = request.build_absolute_uri(advisory.get_absolute_url())
+    event.add("uid", str(advisory.document))
+    event.add("sequence", advisory.version - 1)
+    event.add("dtstamp", advisory.revised_at)
+    event.add("last-modified", advisory.revised_at)
+    event.add("created", advisory.published_at)
+    if advisory.time_known:
+        event.add("dtstart", advisory.local_start)
+    else:
+        event.add("dtstart", advisory.event_date)
+        event.add("dtend", advisory.event_date + timedelta(days=1))
+    event.add("summary", advisory.title)
+    if advisory.location:
+        event.add("location", advisory.location)
+    event.add("description", event_description(advisory, url))
+    event.add("url", url)
+    event.add("status", "CONFIRMED")
+    event.add("categories", ["Media advisory", advisory.source.name])
+    return event
+
+
+def event_description(advisory, url):
+    """Plain text for the event's notes: the summary, the programme in local time, coverage notes, the link."""
+    parts = []
+    if advisory.summary:
+        parts.append(advisory.summary)
+    programme = list(advisory.programme.all())
+    if programme:
+        zone = advisory.local_start.tzname()
+        parts.append("\n".join(f"{entry.time:%H:%M} {zone} {entry.description}" for entry in programme))
+    parts.extend(f"{label}: {text}" for label, text in advisory.coverage)
+    parts.append(url)
+    return "\n\n".join(parts)
+
+
+def calendar_url(request):
+    """The feed's address for "Subscribe": webcal:// opens the reader's calendar application."""
+    address = request.build_absolute_uri(reverse("releases:calendar"))
+    return "webcal://" + address.split("://", 1)[1]

@@ -1,0 +1,122 @@
+"""
+RSS 2.0 and Atom feeds of everything published, and of each source.
+
+Entries are the same merged, newest-first list as the home page (``NewestFirst``
+over ``published()``), so a feed can never carry a draft, a scheduled item
+before its time or a withdrawn one. An entry's id is ``urn:uuid:<document>``:
+one id for the document across its editions, title edits and the site's
+hostname, so a feed reader shows an approved edit as an update, not a new item.
+"""
+from django.conf import settings
+from django.contrib.syndication.views import Feed
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils.feedgenerator import Atom1Feed, Enclosure, Rss201rev2Feed
+
+from .models import Advisory, Release, Source
+from .views import NewestFirst
+
+
+class LatestFeed(Feed):
+    """Everything the newsroom publishes."""
+
+    feed_type = Rss201rev2Feed
+    description_template = "releases/feeds/description.html"
+    item_guid_is_permalink = False
+
+    @classmethod
+    def as_view(cls):
+        """
+        The view: one feed object per request, so that it may keep the request
+        (enclosure URLs must be absolute, and Django builds only the links so).
+        """
+
+        def view(request, *args, **kwargs):
+            feed = cls()
+            feed.request = request
+            return feed(request, *args, **kwargs)
+
+        return view
+
+    def title(self):
+        return f"{settings.NEWSROOM_SITE_NAME}: latest releases and advisories"
+
+    def link(self):
+        return reverse("releases:home")
+
+    def description(self):
+        return "Press releases and media advisories, newest first."
+
+    def public_querysets(self):
+        return Release.objects.published(), Advisory.objects.published()
+
+    def items(self):
+        return NewestFirst(*self.public_querysets())[: settings.NEWSROOM_FEED_SIZE]
+
+    def item_title(self, item):
+        return item.title
+
+    def item_link(self, item):
+        return item.get_absolute_url()
+
+    def item_guid(self, item):
+        return f"urn:uuid:{item.document}"
+
+    def item_pubdate(self, item):
+        return item.published_at
+
+    def item_updateddate(self, item):
+        return item.revised_at or item.published_at
+
+    def item_author_name(self, item):
+        return item.source.name
+
+    def item_categories(self, item):
+        return ["Media advisory" if item.kind == "advisory" else item.get_category_display()]
+
+    def item_enclosures(self, item):
+        """The lead picture's largest JPEG, for readers that show an image with the entry."""
+        picture = item.lead_picture
+        if picture is None:
+            return []
+        return [Enclosure(
+            url=self.request.build_absolute_uri(picture.largest_url),
+            length=str(picture.largest["size"]),
+            mime_type="image/jpeg",
+        )]
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        # The description's "Read more" link, absolute as feed readers need.
+        context["url"] = self.request.build_absolute_uri(kwargs["item"].get_absolute_url())
+        return context
+
+
+class LatestAtomFeed(LatestFeed):
+    feed_type = Atom1Feed
+    subtitle = LatestFeed.description
+
+
+class SourceFeed(LatestFeed):
+    """What one source publishes: ``/sources/<slug>/feed.rss``."""
+
+    def get_object(self, request, slug):
+        return get_object_or_404(Source, slug=slug)
+
+    def title(self, source):
+        return f"{source.name}: releases and advisories ({settings.NEWSROOM_SITE_NAME})"
+
+    def link(self, source):
+        return source.get_absolute_url()
+
+    def description(self, source):
+        return f"Press releases and media advisories from {source.name}, newest first."
+
+    def items(self, source):
+        releases, advisories = self.public_querysets()
+        return NewestFirst(releases.for_source(source), advisories.for_source(source))[: settings.NEWSROOM_FEED_SIZE]
+
+
+class SourceAtomFeed(SourceFeed):
+    feed_type = Atom1Feed
+    subtitle = SourceFeed.description

@@ -1,0 +1,77 @@
+"""
+The sitemap (``/sitemap.xml``): the home page, every public release and
+advisory, and the sources that have published something, each with the time
+it last changed. Withdrawn pages are left out: they carry ``noindex``.
+"""
+from django.contrib.sitemaps import Sitemap
+from django.db.models import Exists, Max, OuterRef, Subquery
+from django.db.models.functions import Coalesce, Greatest
+from django.urls import reverse
+
+from .models import Advisory, Release, Source
+
+
+class PublishableSitemap(Sitemap):
+    model = None
+
+    def items(self):
+        return self.model.objects.published().only("slug", "published_at", "revised_at").order_by("-published_at", "pk")
+
+    def lastmod(self, item):
+        return item.revised_at or item.published_at
+
+
+class ReleaseSitemap(PublishableSitemap):
+    model = Release
+
+
+class AdvisorySitemap(PublishableSitemap):
+    model = Advisory
+
+
+def latest_approval(model):
+    """The newest approval among a source's public items of ``model``, as a subquery."""
+    return Subquery(
+        model.objects.published().filter(source=OuterRef("pk")).order_by()
+        .values("source").annotate(latest=Max("revised_at")).values("latest")
+    )
+
+
+class SourceSitemap(Sitemap):
+    def items(self):
+        releases, advisories = Release.objects.published(), Advisory.objects.published()
+        return (
+            Source.objects.filter(
+                Exists(releases.filter(source=OuterRef("pk"))) | Exists(advisories.filter(source=OuterRef("pk")))
+            )
+            .annotate(lastmod=Greatest(
+                Coalesce(latest_approval(Release), latest_approval(Advisory)),
+                Coalesce(latest_approval(Advisory), latest_approval(Release)),
+            ))
+            .order_by("name")
+        )
+
+    def lastmod(self, source):
+        return source.lastmod
+
+
+class HomeSitemap(Sitemap):
+    changefreq = "hourly"
+
+    def items(self):
+        return ["releases:home"]
+
+    def location(self, name):
+        return reverse(name)
+
+    def lastmod(self, name):
+        latest = [model.objects.published().aggregate(latest=Max("revised_at"))["latest"] for model in (Release, Advisory)]
+        return max((moment for moment in latest if moment is not None), default=None)
+
+
+SITEMAPS = {
+    "home": HomeSitemap,
+    "releases": ReleaseSitemap,
+    "advisories": AdvisorySitemap,
+    "sources": SourceSitemap,
+}

@@ -1,0 +1,175 @@
+"""The advisories calendar (iCalendar): local times with their zone, stable events, public advisories only."""
+from datetime import date, datetime, time, timedelta
+from datetime import timezone as dt_timezone
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.test import override_settings
+from django.urls import reverse
+from django.utils import timezone
+from icalendar import Calendar
+
+from releases.importers import import_digest
+from releases.models import Advisory
+
+from .factories import make_advisory, make_source, publish
+
+SEED = Path(__file__).resolve().parents[1] / "releases" / "demo" / "digest.txt"
+BRUSSELS = ZoneInfo("Europe/Brussels")
+#: A week before the Hungary press conference of the seed (8 November 2023, 17:30 in Brussels).
+BEFORE_THE_EVENT = datetime(2023, 11, 1, 9, 0, tzinfo=dt_timezone.utc)
+
+
+def read_calendar(client, url=None):
+    response = client.get(url or reverse("releases:calendar"))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/calendar; charset=utf-8"
+    return Calendar.from_ical(response.content)
+
+
+def events_by_title(calendar):
+    return {str(event["SUMMARY"]): event for event in calendar.walk("VEVENT")}
+
+
+@pytest.fixture
+def seed_week_before(db):
+    with time_machine.travel(BEFORE_THE_EVENT, tick=False):
+        import_digest(SEED, publish=True)
+        yield
+
+
+def test_hungary_press_conference_is_at_1730_brussels_time(client, seed_week_before):
+    with time_machine.travel(BEFORE_THE_EVENT, tick=False):
+        calendar = read_calendar(client)
+    event = events_by_title(calendar)["NATO Secretary General meets with the President of Hungary"]
+    start = event["DTSTART"]
+    assert start.params["TZID"] == "Europe/Brussels"
+    assert start.dt == datetime(2023, 11, 8, 17, 30, tzinfo=BRUSSELS)
+    assert (start.dt.hour, start.dt.minute) == (17, 30)
+    assert start.dt.astimezone(dt_timezone.utc) == datetime(2023, 11, 8, 16, 30, tzinfo=dt_timezone.utc)
+    assert str(event["LOCATION"]) == "NATO Headquarters"
+    advisory = Advisory.objects.get(title__contains="President of Hungary")
+    assert str(event["UID"]) == str(advisory.document)
+    assert str(event["URL"]) == f"http://testserver{advisory.get_absolute_url()}"
+    description = str(event["DESCRIPTION"])
+    assert "Mrs Katalin Novák" in description
+    assert "17:30 CET Press conference by the NATO Secretary General" in description
+    assert description.endswith(f"http://testserver{advisory.get_absolute_url()}")
+
+
+def test_calendar_carries_the_matching_vtimezone(client, seed_week_before):
+    with time_machine.travel(BEFORE_THE_EVENT, tick=False):
+        calendar = read_calendar(client)
+    zones = {str(zone["TZID"]): zone for zone in calendar.walk("VTIMEZONE")}
+    # The Oslo session is an all-day event (no stated time), which needs no zone.
+    assert set(zones) == {"Europe/Brussels"}
+    brussels = zones["Europe/Brussels"].to_tz()
+    assert brussels.utcoffset(datetime(2023, 11, 8, 17, 30)) == timedelta(hours=1)
+    assert brussels.tzname(datetime(2023, 11, 8, 17, 30)) == "CET"
+
+
+def test_advisory_without_a_stated_time_is_an_all_day_event(client, seed_week_before):
+    """The Nordic Council session in Oslo: the digest gives the date, not the time."""
+    with time_machine.travel(BEFORE_THE_EVENT, tick=False):
+        event = events_by_title(read_calendar(client))["NATO Secretary General attends the Nordic Council"]
+    assert event["DTSTART"].params["VALUE"] == "DATE"
+    assert event["DTSTART"].dt == date(2023, 10, 31)
+    assert event["DTEND"].dt == date(2023, 11, 1)
+    assert str(event["LOCATION"]) == "Oslo, Norway"
+
+
+def test_add_to_calendar_gives_the_same_event(client, seed_week_before):
+    advisory = Advisory.objects.get(title__contains="President of Hungary")
+    page = client.get(advisory.get_absolute_url()).content.decode()
+    url = reverse("releases:advisory-calendar", args=[advisory.slug])
+    assert f'href="{url}"' in page and "Add to calendar" in page
+    response = client.get(url)  # long after the event, its own .ics still answers
+    assert response["Content-Disposition"] == f'attachment; filename="{advisory.slug}.ics"'
+    single = Calendar.from_ical(response.content)
+    [event] = single.walk("VEVENT")
+    with time_machine.travel(BEFORE_THE_EVENT, tick=False):
+        subscribed = events_by_title(read_calendar(client))[advisory.title]
+    for field in ("UID", "SEQUENCE", "SUMMARY", "LOCATION", "URL", "DESCRIPTION"):
+        assert event[field] == subscribed[field]
+    assert event["DTSTART"].dt == subscribed["DTSTART"].dt
+    assert [str(zone["TZID"]) for zone in single.walk("VTIMEZONE")] == ["Europe/Brussels"]
+
+
+def test_an_approved_edit_is_an_update_of_the_same_event(client, writer, reviewer):
+    advisory = publish(make_advisory(author=writer, title="Press point", event_date=date(2030, 5, 6),
+                                     event_time=time(10, 0)), reviewer)
+    before = events_by_title(read_calendar(client))["Press point"]
+    assert before["SEQUENCE"] == 0
+
+    draft = advisory.start_new_draft(writer)
+    draft.title, draft.event_time, draft.last_edited_by = "Press point (new time)", time(11, 15), writer
+    draft.save()
+    draft.submit(writer)
+    assert set(events_by_title(read_calendar(client))) == {"Press point"}  # still in review
+    with time_machine.travel(timezone.now() + timedelta(minutes=5)):
+        draft.approve(reviewer)
+        after = events_by_title(read_calendar(client))
+
+    assert set(after) == {"Press point (new time)"}
+    event = after["Press point (new time)"]
+    assert event["UID"] == before["UID"]
+    assert event["SEQUENCE"] == 1
+    assert event["LAST-MODIFIED"].dt > before["LAST-MODIFIED"].dt
+    assert event["DTSTAMP"].dt == event["LAST-MODIFIED"].dt
+    assert event["DTSTART"].dt == datetime(2030, 5, 6, 11, 15, tzinfo=BRUSSELS)
+
+
+def test_event_keeps_its_own_zone(client, writer, reviewer):
+    publish(make_advisory(author=writer, title="UN briefing", time_zone="America/New_York", event_date=date(2030, 7, 1),
+                          event_time=time(9, 30), city="New York"), reviewer)
+    publish(make_advisory(author=writer, title="Brussels briefing"), reviewer)
+    calendar = read_calendar(client)
+    event = events_by_title(calendar)["UN briefing"]
+    assert event["DTSTART"].params["TZID"] == "America/New_York"
+    assert event["DTSTART"].dt == datetime(2030, 7, 1, 9, 30, tzinfo=ZoneInfo("America/New_York"))
+    assert {str(zone["TZID"]) for zone in calendar.walk("VTIMEZONE")} == {"America/New_York", "Europe/Brussels"}
+
+
+@override_settings(NEWSROOM_CALENDAR_PAST_DAYS=30)
+def test_only_published_advisories_of_the_window_are_listed(client, writer, reviewer):
+    source = make_source("NATO", slug="nato")
+    soon = date.today() + timedelta(days=10)
+    publish(make_advisory(source=source, author=writer, title="Public", event_date=soon), reviewer)
+    publish(make_advisory(source=source, author=writer, title="Last week", event_date=date.today() - timedelta(days=7)),
+            reviewer)
+    publish(make_advisory(source=source, author=writer, title="Long ago", event_date=date.today() - timedelta(days=60)),
+            reviewer)
+    draft = make_advisory(source=source, author=writer, title="Draft", event_date=soon)
+    in_review = make_advisory(source=source, author=writer, title="In review", event_date=soon)
+    in_review.submit(writer)
+    scheduled = publish(make_advisory(source=source, author=writer, title="Scheduled", event_date=soon), reviewer,
+                        at=timezone.now() + timedelta(hours=1))
+    withdrawn = publish(make_advisory(source=source, author=writer, title="Withdrawn", event_date=soon), reviewer)
+    withdrawn.withdraw(reviewer, "Cancelled.")
+
+    assert set(events_by_title(read_calendar(client))) == {"Public", "Last week"}
+    for hidden in (draft, in_review, scheduled, withdrawn):
+        assert client.get(reverse("releases:advisory-calendar", args=[hidden.slug])).status_code == 404
+    with time_machine.travel(timezone.now() + timedelta(hours=2)):
+        assert set(events_by_title(read_calendar(client))) == {"Public", "Last week", "Scheduled"}
+
+
+def test_empty_calendar_is_valid(client, db):
+    calendar = read_calendar(client)
+    assert calendar.walk("VEVENT") == []
+    assert str(calendar["VERSION"]) == "2.0"
+    assert "PRODID" in calendar
+
+
+def test_withdrawn_advisory_page_offers_no_calendar(client, writer, reviewer):
+    advisory = publish(make_advisory(author=writer), reviewer)
+    advisory.withdraw(reviewer, "Cancelled.")
+    assert "Add to calendar" not in client.get(advisory.get_absolute_url()).content.decode()
+
+
+def test_home_offers_the_calendar_subscription(client, db):
+    page = client.get(reverse("releases:home")).content.decode()
+    assert 'href="webcal://testserver/advisories.ics"' in page
+    assert '<link rel="alternate" type="text/calendar"' in page

@@ -1,0 +1,167 @@
+"""RSS and Atom feeds: valid, public items only, stable ids, dates, per source, linked from pages."""
+from datetime import timedelta
+from pathlib import Path
+
+import feedparser
+import pytest
+import time_machine
+from django.urls import reverse
+from django.utils import timezone
+
+from releases.importers import import_digest
+from releases.models import Advisory, Release
+
+from .factories import make_advisory, make_picture, make_release, make_source, publish
+
+SEED = Path(__file__).resolve().parents[1] / "releases" / "demo" / "digest.txt"
+FEEDS = {
+    "rss": ("releases:feed-rss", "releases:source-feed-rss", "application/rss+xml; charset=utf-8", "rss20"),
+    "atom": ("releases:feed-atom", "releases:source-feed-atom", "application/atom+xml; charset=utf-8", "atom10"),
+}
+
+
+@pytest.fixture(params=["rss", "atom"])
+def feed_format(request):
+    return request.param
+
+
+def read_feed(client, url, feed_format):
+    response = client.get(url)
+    assert response.status_code == 200
+    assert response["Content-Type"] == FEEDS[feed_format][2]
+    feed = feedparser.parse(response.content)
+    assert feed.bozo == 0, feed.get("bozo_exception")
+    assert feed.version == FEEDS[feed_format][3]
+    return feed
+
+
+def latest(client, feed_format):
+    return read_feed(client, reverse(FEEDS[feed_format][0]), feed_format)
+
+
+def of_source(client, slug, feed_format):
+    return read_feed(client, reverse(FEEDS[feed_format][1], args=[slug]), feed_format)
+
+
+def test_seed_feeds_parse_and_list_everything_newest_first(client, db, feed_format):
+    import_digest(SEED, publish=True)
+    feed = latest(client, feed_format)
+    public = sorted([*Release.objects.published(), *Advisory.objects.published()], key=lambda item: item.published_at,
+                    reverse=True)
+    assert len(public) == 10
+    assert [entry.title for entry in feed.entries] == [item.title for item in public]
+    assert [entry.link for entry in feed.entries] == [f"http://testserver{item.get_absolute_url()}" for item in public]
+    hungary = next(entry for entry in feed.entries if "President of Hungary" in entry.title)
+    assert "17:30 CET" in hungary.summary and "NATO Headquarters" in hungary.summary
+    assert "Mrs Katalin Novák" in hungary.summary
+    assert hungary.author == "NATO"
+
+
+def test_nato_feed_has_only_nato_items(client, db, feed_format):
+    """What a journalist subscribes to in a feed reader: NATO's releases and advisories, nothing else."""
+    import_digest(SEED, publish=True)
+    feed = of_source(client, "nato", feed_format)
+    nato = [*Release.objects.published().filter(source__slug="nato"),
+            *Advisory.objects.published().filter(source__slug="nato")]
+    assert len(feed.entries) == len(nato) == 6
+    assert {entry.title for entry in feed.entries} == {item.title for item in nato}
+    assert {entry.author for entry in feed.entries} == {"NATO"}
+    assert feed.feed.title.startswith("NATO")
+    assert feed.feed.link == "http://testserver/sources/nato/"
+
+
+def test_unpublished_items_are_not_in_any_feed(client, writer, reviewer, feed_format):
+    source = make_source("NATO", slug="nato")
+    make_release(source=source, author=writer, title="A draft")
+    in_review = make_release(source=source, author=writer, title="In review")
+    in_review.submit(writer)
+    publish(make_advisory(source=source, author=writer, title="Scheduled"), reviewer,
+            at=timezone.now() + timedelta(hours=1))
+    withdrawn = publish(make_release(source=source, author=writer, title="Withdrawn"), reviewer)
+    withdrawn.withdraw(reviewer, "Issued in error.")
+    publish(make_release(source=source, author=writer, title="Public"), reviewer)
+    assert [entry.title for entry in latest(client, feed_format).entries] == ["Public"]
+    assert [entry.title for entry in of_source(client, "nato", feed_format).entries] == ["Public"]
+
+
+def test_entry_id_survives_a_title_edit_and_shows_the_update(client, writer, reviewer, feed_format):
+    published_at = timezone.now() - timedelta(days=2)
+    live = publish(make_release(author=writer, title="First title", summary="First summary."), reviewer,
+                   at=published_at)
+    before = latest(client, feed_format).entries[0]
+    assert before.id == f"urn:uuid:{live.document}"
+
+    draft = live.start_new_draft(writer)
+    draft.title, draft.summary, draft.last_edited_by = "Corrected title", "Corrected summary.", writer
+    draft.save()
+    draft.submit(writer)
+    assert latest(client, feed_format).entries[0].title == "First title"  # the edit is still in review
+    with time_machine.travel(timezone.now() + timedelta(hours=1)):
+        draft.approve(reviewer)
+        after = latest(client, feed_format).entries[0]
+    assert after.id == before.id
+    assert after.title == "Corrected title"
+    assert "Corrected summary." in after.summary and "First summary." not in after.summary
+    assert after.link == before.link
+    if feed_format == "atom":
+        # Atom carries both times: the original publication and the approval of the edit.
+        assert after.published_parsed == before.published_parsed
+        assert after.updated_parsed > before.updated_parsed
+    else:
+        assert after.published_parsed == before.published_parsed
+
+
+def test_entry_dates_are_publication_and_approval_times(client, writer, reviewer):
+    moment = timezone.now().replace(microsecond=0) - timedelta(days=1)
+    with time_machine.travel(moment, tick=False):
+        release = publish(make_release(author=writer, title="Dated"), reviewer)
+    entry = latest(client, "atom").entries[0]
+    assert entry.published == release.published_at.isoformat()
+    assert entry.updated == release.revised_at.isoformat()
+    rss = latest(client, "rss").entries[0]
+    assert rss.published_parsed[:6] == moment.utctimetuple()[:6]
+
+
+def test_entry_has_summary_and_link_to_the_page(client, writer, reviewer, feed_format):
+    release = publish(make_release(author=writer, title="Linked", summary="Teaser <b>&</b> more."), reviewer)
+    entry = latest(client, feed_format).entries[0]
+    url = f"http://testserver{release.get_absolute_url()}"
+    assert entry.link == url
+    assert "Teaser &lt;b&gt;&amp;&lt;/b&gt; more." in entry.summary  # the summary is text, escaped once in the HTML
+    assert f'href="{url}"' in entry.summary
+
+
+def test_lead_picture_is_an_enclosure(client, writer, reviewer, feed_format):
+    release = make_release(author=writer, title="With a picture")
+    picture = make_picture(release, is_lead=True)
+    make_picture(release, alt_text="A gallery picture")
+    publish(release, reviewer)
+    entry = latest(client, feed_format).entries[0]
+    enclosures = entry.enclosures
+    assert len(enclosures) == 1
+    assert enclosures[0].href == f"http://testserver{picture.largest_url}"
+    assert enclosures[0].type == "image/jpeg"
+    assert int(enclosures[0].length) == picture.largest["size"]
+    assert client.get(picture.largest_url).status_code == 200
+
+
+def test_unknown_source_feed_is_404(client, db):
+    assert client.get(reverse("releases:source-feed-rss", args=["nobody"])).status_code == 404
+    assert client.get(reverse("releases:source-feed-atom", args=["nobody"])).status_code == 404
+
+
+def test_empty_feeds_are_valid(client, db, feed_format):
+    make_source("Europol", slug="europol")
+    assert latest(client, feed_format).entries == []
+    assert of_source(client, "europol", feed_format).entries == []
+
+
+def test_pages_link_their_feeds(client, writer, reviewer):
+    source = make_source("NATO", slug="nato")
+    release = publish(make_release(source=source, author=writer), reviewer)
+    for url in (reverse("releases:home"), release.get_absolute_url(), source.get_absolute_url()):
+        page = client.get(url).content.decode()
+        assert '<link rel="alternate" type="application/rss+xml"' in page and 'href="/feeds/latest.rss"' in page
+        assert '<link rel="alternate" type="application/atom+xml"' in page and 'href="/feeds/latest.atom"' in page
+    page = client.get(source.get_absolute_url()).content.decode()
+    assert 'href="/sources/nato/feed.rss"' in page and 'href="/sources/nato/feed.atom"' in page

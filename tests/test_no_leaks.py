@@ -1,0 +1,218 @@
+"""
+No public surface ever shows what the public must not see: one property test.
+
+Hypothesis builds a newsroom of releases and advisories in random workflow
+states, then reads every public surface as an anonymous visitor — the home
+page, a search, both source pages, every item's own page (and an advisory's
+.ics), the RSS and Atom feeds, the calendar and the sitemap — and checks that
+each shows exactly the items that should be public, in their approved version.
+
+Every edition's text carries markers: the title ``t<item>v<version>``, the
+summary and body ``s<item>v<version>`` (the body also a word all items share).
+A marker of an edition the public must not see appearing anywhere is a leak.
+
+``NEWSROOM_LEAK_EXAMPLES`` sets the number of examples (200 by default, as in CI).
+"""
+import os
+import re
+import xml.etree.ElementTree as ElementTree
+from dataclasses import dataclass
+from datetime import date, time, timedelta
+
+import feedparser
+import pytest
+import time_machine
+from django.urls import reverse
+from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from icalendar import Calendar
+
+from releases.models import Advisory, Release
+
+from .factories import make_advisory, make_release, make_source
+
+EXAMPLES = int(os.environ.get("NEWSROOM_LEAK_EXAMPLES", "200"))
+
+STATES = [
+    "draft",
+    "in_review",
+    "scheduled_past",  # approved for a time that has come: public
+    "scheduled_future",
+    "published",
+    "withdrawn",
+    "published_with_draft",  # a newer edition being written
+    "published_with_draft_in_review",
+    "edited_and_approved",  # the newer edition replaced the first one
+]
+MARKER = re.compile(r"\b[ts]\d+v\d\b")
+
+
+@dataclass
+class Item:
+    number: int
+    kind: str
+    state: str
+    source: int
+    time_known: bool
+    obj: object = None
+
+    @property
+    def live_version(self):
+        """The version the public sees, or None when the item must not be seen at all."""
+        if self.state in ("draft", "in_review", "scheduled_future"):
+            return None
+        return 2 if self.state == "edited_and_approved" else 1
+
+    @property
+    def listed(self):
+        return self.live_version is not None and self.state != "withdrawn"
+
+    def title(self, version):
+        return f"Story t{self.number}v{version}"
+
+    def text(self, version):
+        return f"s{self.number}v{version}"
+
+
+items_strategy = st.lists(
+    st.builds(
+        Item,
+        number=st.just(0),
+        kind=st.sampled_from(["release", "advisory"]),
+        state=st.sampled_from(STATES),
+        source=st.integers(0, 1),
+        time_known=st.booleans(),
+    ),
+    min_size=1,
+    max_size=5,
+)
+
+
+def create(item, sources, writer, reviewer, now):
+    factory = make_advisory if item.kind == "advisory" else make_release
+    extra = {}
+    if item.kind == "advisory":
+        extra = {"event_date": date.today() + timedelta(days=3 + item.number),
+                 "event_time": time(17, 30) if item.time_known else None}
+    edition = factory(
+        source=sources[item.source], author=writer, title=item.title(1), slug=f"item-{item.number}",
+        summary=f"Summary {item.text(1)}.", body=f"Body {item.text(1)} newsroomword.", **extra,
+    )
+    if item.state == "draft":
+        return edition
+    edition.submit(writer)
+    if item.state == "in_review":
+        return edition
+    if item.state == "scheduled_past":
+        # Approved two hours ago for one hour ago: nothing has happened since.
+        with time_machine.travel(now - timedelta(hours=2)):
+            edition.approve(reviewer, publish_at=now - timedelta(hours=1))
+        return edition
+    edition.approve(reviewer, publish_at=now + timedelta(days=1) if item.state == "scheduled_future" else None)
+    if item.state == "withdrawn":
+        edition.withdraw(reviewer, "Issued in error.")
+    if item.state in ("published_with_draft", "published_with_draft_in_review", "edited_and_approved"):
+        draft = edition.start_new_draft(writer)
+        draft.title, draft.last_edited_by = item.title(2), writer
+        # "unapproved" marks text that stays unapproved: no search may find it.
+        unapproved = "" if item.state == "edited_and_approved" else " unapproved"
+        draft.summary, draft.body = f"Summary {item.text(2)}.", f"Body {item.text(2)} newsroomword{unapproved}."
+        draft.save()
+        if item.state != "published_with_draft":
+            draft.submit(writer)
+        if item.state == "edited_and_approved":
+            draft.approve(reviewer)
+    return edition
+
+
+def markers(content):
+    return set(MARKER.findall(content))
+
+
+def public_markers(items, *, listed_only=True, kinds=("release", "advisory"), source=None):
+    """The markers a surface must show: title and text of each public item's approved version."""
+    expected = set()
+    for item in items:
+        if item.kind in kinds and (item.listed if listed_only else item.live_version) and (
+            source is None or item.source == source
+        ):
+            expected |= {f"t{item.number}v{item.live_version}", f"s{item.number}v{item.live_version}"}
+    return expected
+
+
+def get(client, url):
+    response = client.get(url)
+    assert response.status_code == 200, url
+    return response.content.decode()
+
+
+@pytest.mark.django_db
+@settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    database=None,
+)
+@given(items=items_strategy)
+def test_no_surface_shows_what_is_not_public(client, writer, reviewer, items):
+    # A fresh newsroom for each example (the sources and users stay).
+    Release.objects.all().delete()
+    Advisory.objects.all().delete()
+    sources = [make_source("NATO", slug="nato"), make_source("Europol", slug="europol")]
+    now = timezone.now()
+    for number, item in enumerate(items):
+        item.number = number
+        item.obj = create(item, sources, writer, reviewer, now)
+
+    listed = public_markers(items)
+    listed_titles = {marker for marker in listed if marker.startswith("t")}
+
+    # Lists: the home page, a search every item matches, and each source's page, one page long.
+    assert markers(get(client, reverse("releases:home"))) == listed
+    assert markers(get(client, reverse("releases:home") + "?q=newsroomword")) == listed
+    assert markers(get(client, reverse("releases:home") + "?q=unapproved")) == set()
+    for number, source in enumerate(sources):
+        assert markers(get(client, source.get_absolute_url())) == public_markers(items, source=number)
+
+    # Feeds: entries are exactly the listed items, in both formats, site-wide and per source.
+    for name in ("releases:feed-rss", "releases:feed-atom"):
+        content = get(client, reverse(name))
+        feed = feedparser.parse(content)
+        assert feed.bozo == 0
+        assert {marker for entry in feed.entries for marker in markers(entry.title)} == listed_titles
+        assert markers(content) == listed
+    for number, name in enumerate(("releases:source-feed-rss", "releases:source-feed-atom")):
+        content = get(client, reverse(name, args=[sources[number].slug]))
+        assert markers(content) == public_markers(items, source=number)
+
+    # The calendar: the listed advisories (all are upcoming), by title, nothing else in the text.
+    content = get(client, reverse("releases:calendar"))
+    calendar = Calendar.from_ical(content)
+    summaries = {marker for event in calendar.walk("VEVENT") for marker in markers(str(event["SUMMARY"]))}
+    assert summaries == {m for m in public_markers(items, kinds=("advisory",)) if m.startswith("t")}
+    assert markers(content.replace("\r\n ", "")) == public_markers(items, kinds=("advisory",))
+
+    # The sitemap: the pages of the listed items.
+    root = ElementTree.fromstring(get(client, reverse("releases:sitemap")))
+    locations = {loc.text for loc in root.iter("{http://www.sitemaps.org/schemas/sitemap/0.9}loc")}
+    item_pages = {loc for loc in locations if "/releases/" in loc or "/advisories/" in loc}
+    assert item_pages == {f"http://testserver{item.obj.get_absolute_url()}" for item in items if item.listed}
+
+    # Each item's own page: the approved version, the withdrawal notice without the text, or 404.
+    for item in items:
+        response = client.get(item.obj.get_absolute_url())
+        if item.live_version is None:
+            assert response.status_code == 404
+        elif item.state == "withdrawn":
+            assert response.status_code == 200
+            assert "has been withdrawn" in response.content.decode()
+            assert markers(response.content.decode()) == {f"t{item.number}v1"}
+        else:
+            assert response.status_code == 200
+            assert markers(response.content.decode()) == public_markers([item])
+        if item.kind == "advisory":
+            ics = client.get(reverse("releases:advisory-calendar", args=[item.obj.slug]))
+            assert ics.status_code == (200 if item.listed else 404)
+            if item.listed:
+                assert markers(ics.content.decode().replace("\r\n ", "")) == public_markers([item])

@@ -1,0 +1,107 @@
+"""Each public surface runs the same number of SQL queries for 5 items as for 50, sources and contacts included."""
+import itertools
+import re
+from datetime import date, time, timedelta
+
+import pytest
+from django.db import connection
+from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from releases.models import ProgrammeEntry
+
+from .factories import make_advisory, make_contact, make_release, make_source, publish
+
+LISTS = {
+    "home": (lambda: reverse("releases:home"), re.compile(r'class="entry-title"')),
+    "search": (lambda: reverse("releases:home") + "?q=summit", re.compile(r'class="entry-title"')),
+    "source": (lambda: reverse("releases:source", args=["source-0"]), re.compile(r'class="entry-title"')),
+    "rss": (lambda: reverse("releases:feed-rss"), re.compile(r"<item>")),
+    "atom": (lambda: reverse("releases:feed-atom"), re.compile(r"<entry>")),
+    "source-rss": (lambda: reverse("releases:source-feed-rss", args=["source-0"]), re.compile(r"<item>")),
+    "calendar": (lambda: reverse("releases:calendar"), re.compile(r"BEGIN:VEVENT")),
+    "sitemap": (lambda: reverse("releases:sitemap"), re.compile(r"<url>")),
+}
+
+
+class Newsroom:
+    """Published releases and advisories spread over three sources, each with public and internal contacts."""
+
+    def __init__(self, writer, reviewer):
+        self.writer, self.reviewer = writer, reviewer
+        self.sources = [make_source(f"Source {n}", slug=f"source-{n}") for n in range(3)]
+        self.contacts = {
+            source: [make_contact(source=source, email=f"press{n}@example.org") for n in range(2)]
+            + [make_contact(source=source, is_public=False)]
+            for source in self.sources
+        }
+        self.count = 0
+        self.numbers = itertools.count()
+
+    def add(self, how_many):
+        for _ in range(how_many):
+            n = next(self.numbers)
+            source = self.sources[n % 3 if n % 2 else 0]
+            if n % 2:
+                item = make_advisory(source=source, author=self.writer, title=f"Summit event {n}",
+                                     event_date=date.today() + timedelta(days=1 + n))
+                ProgrammeEntry.objects.create(advisory=item, time=time(9, 0), description="Arrivals")
+                ProgrammeEntry.objects.create(advisory=item, time=time(10, 0), description="Statements")
+            else:
+                item = make_release(source=source, author=self.writer, title=f"Summit release {n}")
+            item.contacts.set(self.contacts[source])
+            publish(item, self.reviewer)
+            self.count += 1
+
+
+def measure(client, url):
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(queries), response.content.decode()
+
+
+@override_settings(NEWSROOM_PAGE_SIZE=100, NEWSROOM_FEED_SIZE=100)
+@pytest.mark.parametrize("surface", list(LISTS))
+def test_list_surfaces_query_count_does_not_grow_with_items(client, writer, reviewer, django_assert_num_queries,
+                                                            surface):
+    url, marker = LISTS[surface][0](), LISTS[surface][1]
+    newsroom = Newsroom(writer, reviewer)
+    newsroom.add(5)
+    with_five, content = measure(client, url)
+    shown_with_five = len(marker.findall(content))
+    assert shown_with_five >= 2
+    newsroom.add(45)
+    with django_assert_num_queries(with_five):
+        response = client.get(url)
+    shown_with_fifty = len(marker.findall(response.content.decode()))
+    # Many times the items really are on the page: the test is not comparing two short lists.
+    assert shown_with_fifty >= 6 * shown_with_five
+
+
+@pytest.mark.parametrize("kind", ["release", "advisory"])
+def test_detail_and_its_calendar_query_count_does_not_grow_with_contacts(client, writer, reviewer,
+                                                                         django_assert_num_queries, kind):
+    source = make_source("NATO", slug="nato")
+    factory = make_advisory if kind == "advisory" else make_release
+
+    def item_with(contacts, entries):
+        item = factory(source=source, author=writer)
+        item.contacts.set([make_contact(source=source) for _ in range(contacts)])
+        if kind == "advisory":
+            for hour in range(entries):
+                ProgrammeEntry.objects.create(advisory=item, time=time(hour % 24, 0), description=f"Entry {hour}")
+        return publish(item, reviewer)
+
+    small, large = item_with(5, 2), item_with(50, 20)
+    urls = [lambda item: item.get_absolute_url()]
+    if kind == "advisory":
+        urls.append(lambda item: reverse("releases:advisory-calendar", args=[item.slug]))
+    for url in urls:
+        count, _ = measure(client, url(small))
+        with django_assert_num_queries(count):
+            response = client.get(url(large))
+        assert response.status_code == 200
+        if url is urls[0]:
+            assert response.content.decode().count('class="contact"') == 50
