@@ -7,7 +7,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1:8000
 
-.PHONY: run test test-postgres setup setup-test demo migrate browsers clean
+.PHONY: run test test-postgres bench setup setup-test demo migrate browsers clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Newsroom needs Python 3.11 or newer; set PYTHON=python3.11")'
@@ -46,9 +46,15 @@ test: setup-test node_modules/.package-lock.json
 # The same suite on PostgreSQL with the cache and sessions in Redis, as CI runs it second.
 # pytest-django creates (and drops) a `test_<name>` database beside the one named here.
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
-TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 test-postgres:
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(MAKE) test
+
+# The benchmark (bench/run.py): PostgreSQL, gunicorn and wrk on this machine; not part of the suite.
+BENCH_SIZES ?= 10000,100000,1000000
+bench: setup-test
+	@command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk"; exit 1; }
+	$(BIN)/python -m bench.run --sizes $(BENCH_SIZES)
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles test-artifacts node_modules

@@ -1,37 +1,54 @@
 """
-HTTP caching of the public surfaces: lists, pages, feeds, calendars, sitemap.
+HTTP caching and the page cache of the public surfaces: lists, pages, feeds,
+calendars, sitemap.
 
-Every public surface is a function of the same few facts: which editions are
-public and when they were last approved, which were withdrawn and when, and
-which advisories have left the "upcoming" windows. ``PublicState`` reads them
-with one aggregate query per model, and ``public_cache`` turns them into an
-``ETag`` and a ``Last-Modified`` for Django's ``condition`` decorator, which
-answers ``304 Not Modified`` to a conditional request that still matches.
+Every public surface is a function of a few facts: when the newest public
+edition was approved, when the newest withdrawal happened, and which
+advisories have left the "upcoming" windows. ``PublicState`` reads them with
+small queries that each walk an index from one end (constant time however
+large the archive), and turns them into an ``ETag`` and a ``Last-Modified``
+for Django's ``condition`` decorator, which answers ``304 Not Modified`` to a
+conditional request that still matches.
 
-The validators change the moment anything public changes:
-- publication (the count of public editions grows, and its approval time is the newest),
-- approval of an edit (a newer approval time),
-- withdrawal (a withdrawal time, and one public edition fewer),
+The facts change the moment anything public changes:
+- a publication or an approved edit: a newer approval time (``revised_at``);
+- a withdrawal: a newer withdrawal time;
 - a scheduled item's time arriving: nothing is written then, but the item
-  enters ``public_or_withdrawn(now)``, and its approval time is its publication
-  time, so both validators move at that very moment,
+  enters ``public_or_withdrawn(now)`` and its approval time is its publication
+  time, so the newest approval time moves at that very moment;
 - an advisory leaving the home page's "upcoming" box or the calendar feed.
 
+The state is computed once and kept in the shared cache (Redis in production,
+so every gunicorn worker sees the same) until the next moment it can change by
+itself (the next scheduled publication, the next event leaving a window), and
+at most ``NEWSROOM_PAGE_CACHE_SECONDS``. The workflow forgets it on commit of
+every transition that changes what the public sees (``public_changed``).
+
+**Page cache.** Anonymous GET responses are stored in the same cache under
+their ETag and URL (``NEWSROOM_PAGE_CACHE``, on by default). A change of the
+public state changes the ETag, so a publication, an approved edit or a
+withdrawal takes every cached page out of use at once, in every worker; a due
+scheduled item does the same at its time. Stored pages expire after
+``NEWSROOM_PAGE_CACHE_SECONDS`` (default 60) in any case. Logged-in users never
+read or fill the page cache.
+
 Cache-Control for anonymous responses: ``public, no-cache`` by default (any cache
-may keep them but asks before each reuse, which costs a 304 and the aggregate
-queries); with ``NEWSROOM_CACHE_MAX_AGE`` > 0, ``public, max-age=N``, N cut short
-so that no cache holds a response past the next scheduled publication. Logged-in
-users get ``private, no-cache``; the staff preview stays ``private, no-store``.
+may keep them but asks before each reuse, which costs a 304); with
+``NEWSROOM_CACHE_MAX_AGE`` > 0, ``public, max-age=N``, N cut short so that no
+cache holds a response past the next scheduled publication. Logged-in users get
+``private, no-cache``; the staff preview stays ``private, no-store``.
 
 Edits of sources and contacts do not move the validators (those rows carry no
 timestamps): they show with the next publication, approval or withdrawal, or
 after a deploy with a new ``NEWSROOM_CACHE_VERSION``.
 """
 import hashlib
+from datetime import timedelta
 from functools import wraps
 
 from django.conf import settings
-from django.db.models import Count, Max, Min, Q
+from django.core.cache import cache
+from django.db import transaction
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.views.decorators.http import condition
@@ -40,43 +57,71 @@ from .calendar import UPCOMING_GRACE, calendar_past
 from .models import Advisory, Release
 from .workflow import State
 
+STATE_KEY = "newsroom:public-state"
+#: Counts the changes announced by ``public_changed``; part of every ETag, so that a change the
+#: database facts don't show (a rebuilt search index) still retires cached pages and validators.
+GENERATION_KEY = "newsroom:public-generation"
+PAGE_KEY = "newsroom:page:{etag}:{path}"
+
+
+def newest(queryset, field):
+    """The largest value of ``field`` in ``queryset``, read from the end of its index."""
+    return queryset.filter(**{f"{field}__isnull": False}).order_by(f"-{field}").values_list(field, flat=True).first()
+
+
+def earliest(queryset, field):
+    return queryset.filter(**{f"{field}__isnull": False}).order_by(field).values_list(field, flat=True).first()
+
 
 class PublicState:
     """What the public can see, summed up at one instant."""
 
     def __init__(self, now=None):
         self.now = now = now or timezone.now()
-        self.facts = [settings.NEWSROOM_CACHE_VERSION]
-        moments, self.coming = [], []
-        windows = (UPCOMING_GRACE, calendar_past())
+        self.facts = [settings.NEWSROOM_CACHE_VERSION, cache.get(GENERATION_KEY, 0)]
+        moments, coming = [], []
         for model in (Release, Advisory):
-            aggregates = {
-                "public": Count("pk", filter=Q(state=State.PUBLISHED)),
-                "withdrawn": Count("pk", filter=Q(state=State.WITHDRAWN)),
-                "approved_at": Max("revised_at"),
-                "withdrawn_at": Max("withdrawn_at"),
-            }
-            if model is Advisory:
-                for number, window in enumerate(windows):
-                    public_event = Q(state=State.PUBLISHED)
-                    # The latest start that has left the window, and the next one to leave it.
-                    aggregates[f"left_{number}"] = Max("starts_at", filter=public_event & Q(starts_at__lt=now - window))
-                    aggregates[f"leaves_{number}"] = Min("starts_at", filter=public_event & Q(starts_at__gte=now - window))
-            stats = model.objects.public_or_withdrawn(now).aggregate(**aggregates)
-            self.facts.append(sorted((name, value) for name, value in stats.items() if not name.startswith("leaves_")))
-            moments += [stats["approved_at"], stats["withdrawn_at"]]
-            for number, window in enumerate(windows):
-                if stats.get(f"left_{number}") is not None:
-                    moments.append(stats[f"left_{number}"] + window)
-                if stats.get(f"leaves_{number}") is not None:
-                    self.coming.append(stats[f"leaves_{number}"] + window)
+            live = model.objects.public_or_withdrawn(now)
+            approved_at = newest(live, "revised_at")
+            withdrawn_at = newest(live.filter(state=State.WITHDRAWN), "withdrawn_at")
+            self.facts += [approved_at, withdrawn_at]
+            moments += [approved_at, withdrawn_at]
+            coming.append(earliest(model.objects.scheduled(now), "published_at"))
+        events = Advisory.objects.published(now)
+        for window in (UPCOMING_GRACE, calendar_past()):
+            # The latest start that has left the window, and the next one to leave it.
+            left = newest(events.filter(starts_at__lt=now - window), "starts_at")
+            leaves = earliest(events.filter(starts_at__gte=now - window), "starts_at")
+            self.facts.append(left)
+            if left is not None:
+                moments.append(left + window)
+            if leaves is not None:
+                coming.append(leaves + window)
         self.last_modified = max((moment for moment in moments if moment is not None), default=None)
+        #: The next moment the state changes with nobody writing anything.
+        self.changes_at = min((moment for moment in coming if moment is not None), default=None)
+        self.etag_base = hashlib.sha256(repr(self.facts).encode()).hexdigest()[:32]
+
+    @classmethod
+    def current(cls):
+        """The state now: from the shared cache while it holds, else read and stored."""
+        now = timezone.now()
+        state = cache.get(STATE_KEY)
+        if state is None or not state.now <= now < state.valid_until:
+            state = cls(now)
+            cache.set(STATE_KEY, state, timeout=max(1, int((state.valid_until - now).total_seconds()) + 1))
+        return state
+
+    @property
+    def valid_until(self):
+        bound = self.now + timedelta(seconds=settings.NEWSROOM_PAGE_CACHE_SECONDS)
+        return min(bound, self.changes_at) if self.changes_at else bound
 
     def etag(self, *variant):
-        digest = hashlib.sha256(repr([*self.facts, *variant]).encode()).hexdigest()[:32]
+        digest = hashlib.sha256(repr([self.etag_base, *variant]).encode()).hexdigest()[:32]
         return f'"{digest}"'
 
-    def max_age(self):
+    def max_age(self, now):
         """
         How long a cache may reuse a response without asking: ``NEWSROOM_CACHE_MAX_AGE``, cut
         short so that no cache holds a page past the next scheduled publication (an embargo
@@ -85,29 +130,65 @@ class PublicState:
         limit = settings.NEWSROOM_CACHE_MAX_AGE
         if limit <= 0:
             return 0
-        coming = self.coming + [
-            model.objects.scheduled(self.now).aggregate(next=Min("published_at"))["next"] for model in (Release, Advisory)
-        ]
-        until = [int((moment - self.now).total_seconds()) for moment in coming if moment is not None]
-        return max(0, min([limit, *until]))
+        if self.changes_at is None:
+            return limit
+        return max(0, min(limit, int((self.changes_at - now).total_seconds())))
+
+
+def public_changed():
+    """
+    Called by the workflow when what the public sees changes. The state is
+    forgotten now, for the rest of this transaction, and again once it commits,
+    in case another worker read the old rows in between: from then on every
+    worker recomputes it.
+    """
+    def forget():
+        try:
+            cache.incr(GENERATION_KEY)
+        except ValueError:
+            cache.set(GENERATION_KEY, 1, timeout=None)
+        cache.delete(STATE_KEY)
+
+    forget()
+    transaction.on_commit(forget)
+
+
+def cached_page(view, request, etag, *args, **kwargs):
+    """An anonymous GET's response from the page cache, or rendered and stored there."""
+    key = PAGE_KEY.format(etag=etag.strip('"'), path=hashlib.sha256(request.get_full_path().encode()).hexdigest())
+    now = timezone.now()
+    stored = cache.get(key)
+    # The age is checked here too, on the newsroom's clock, not only by the cache's own expiry.
+    if stored is not None and timedelta(0) <= now - stored[0] < timedelta(seconds=settings.NEWSROOM_PAGE_CACHE_SECONDS):
+        return stored[1]
+    response = view(request, *args, **kwargs)
+    if hasattr(response, "render") and callable(response.render):
+        response = response.render()
+    if response.status_code == 200 and not response.streaming and not response.cookies:
+        cache.set(key, (now, response), settings.NEWSROOM_PAGE_CACHE_SECONDS)
+    return response
 
 
 def public_cache(view):
     """
-    Conditional GET and a Cache-Control policy for a public view (a function,
-    a ``View.as_view()``, a Feed instance, or ``dispatch`` via ``method_decorator``).
+    Conditional GET, the page cache and a Cache-Control policy for a public view
+    (a function, a ``View.as_view()``, a Feed instance, or ``dispatch`` via ``method_decorator``).
     """
 
     @wraps(view)
     def cached_view(request, *args, **kwargs):
-        state = PublicState()
+        state = PublicState.current()
         authenticated = request.user.is_authenticated
         # A logged-in reader's copy is kept apart, in case pages ever differ for staff.
         etag = state.etag(authenticated)
+        use_page_cache = settings.NEWSROOM_PAGE_CACHE and not authenticated and request.method in ("GET", "HEAD")
 
         @condition(etag_func=lambda *a, **k: etag, last_modified_func=lambda *a, **k: state.last_modified)
         def respond(request, *args, **kwargs):
-            response = view(request, *args, **kwargs)
+            if use_page_cache:
+                response = cached_page(view, request, etag, *args, **kwargs)
+            else:
+                response = view(request, *args, **kwargs)
             # Feeds and the sitemap date themselves by their newest entry, which a withdrawal
             # doesn't change: the newsroom's own time replaces it (``condition`` sets it).
             del response["Last-Modified"]
@@ -116,10 +197,10 @@ def public_cache(view):
         response = respond(request, *args, **kwargs)
         if authenticated:
             patch_cache_control(response, private=True, no_cache=True)
-        elif max_age := state.max_age():
+        elif max_age := state.max_age(timezone.now()):
             patch_cache_control(response, public=True, max_age=max_age)
         else:
-            # Kept, but revalidated before every use: a 304 costs one aggregate query per model.
+            # Kept, but revalidated before every use: a 304 costs a cache read.
             patch_cache_control(response, public=True, no_cache=True)
         return response
 

@@ -250,3 +250,8 @@ def picture_file(request, key, name):
         response["Cache-Control"] = "private, no-store"
         response["X-Robots-Tag"] = "noindex"
     return response
+
+
+def healthz(request):
+    """For load balancers and the benchmark's ceiling: the full middleware stack, no database, a fixed answer."""
+    return HttpResponse("ok", content_type="text/plain")

@@ -144,6 +144,13 @@ class Publishable(models.Model):
             ),
             # The admin changelist's default order, over every edition.
             models.Index(fields=["-published_at", "-id"], name="%(app_label)s_%(class)s_admin"),
+            # The newest approval and withdrawal: the public state behind ETags and the page cache.
+            models.Index(
+                fields=["-revised_at"], condition=Q(state__in=LIVE_STATES), name="%(app_label)s_%(class)s_revised",
+            ),
+            models.Index(
+                fields=["-withdrawn_at"], condition=Q(state=State.WITHDRAWN), name="%(app_label)s_%(class)s_withdrawn",
+            ),
         ]
 
     # --- properties -------------------------------------------------------
@@ -267,6 +274,12 @@ class Publishable(models.Model):
         self.state = current.state
         self.last_edited_by_id = current.last_edited_by_id
 
+    def _public_changed(self):
+        """What the public sees changed: cached pages and validators go when the transaction commits."""
+        from .caching import public_changed  # caching reads the models, so it is imported late
+
+        public_changed()
+
     def _record(self, user, from_state, to_state, comment=""):
         Transition.objects.create(
             content_type=ContentType.objects.get_for_model(type(self)),
@@ -343,6 +356,7 @@ class Publishable(models.Model):
                 "state", "published_at", "revised_at", "withdrawn_at", "withdrawal_reason", "updated_at",
             ])
             search.index_document(self)
+            self._public_changed()
             self._record(user, State.IN_REVIEW, State.PUBLISHED, comment)
 
     def return_to_draft(self, user, comment):
@@ -372,6 +386,7 @@ class Publishable(models.Model):
             self.withdrawal_reason = reason
             self.save(update_fields=["state", "withdrawn_at", "withdrawal_reason", "updated_at"])
             search.index_document(self)
+            self._public_changed()
             self._record(user, State.PUBLISHED, State.WITHDRAWN, reason)
 
     def receive_import(self, publish_at=None, comment=""):
@@ -391,6 +406,7 @@ class Publishable(models.Model):
                 self.published_at = self.revised_at = publish_at
                 self.save(update_fields=["state", "published_at", "revised_at", "updated_at"])
                 search.index_document(self)
+                self._public_changed()
             self._record(None, State.DRAFT, self.state, comment)
 
     def start_new_draft(self, user, comment=""):

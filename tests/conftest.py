@@ -1,4 +1,5 @@
 import pytest
+from django.core.cache import cache
 
 from releases.roles import setup_roles
 
@@ -21,6 +22,14 @@ def pytest_collection_modifyitems(config, items):
 def roles(db):
     """Every test runs with the newsroom's groups in place, as after `make run`."""
     setup_roles()
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Each test starts with an empty cache: no page or public state carried over from another test."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture

@@ -212,6 +212,10 @@ NEWSROOM_FEED_SIZE = env_int("NEWSROOM_FEED_SIZE", 50)
 NEWSROOM_CALENDAR_PAST_DAYS = env_int("NEWSROOM_CALENDAR_PAST_DAYS", 30)
 NEWSROOM_CACHE_MAX_AGE = env_int("NEWSROOM_CACHE_MAX_AGE", 0)
 NEWSROOM_CACHE_VERSION = os.environ.get("NEWSROOM_CACHE_VERSION", "")
+# Anonymous pages and feeds kept in the cache (Redis in production), out of use the moment anything
+# public changes, and expired after this many seconds in any case (releases/caching.py).
+NEWSROOM_PAGE_CACHE = env_bool("NEWSROOM_PAGE_CACHE", True)
+NEWSROOM_PAGE_CACHE_SECONDS = env_int("NEWSROOM_PAGE_CACHE_SECONDS", 60)
 
 # Pictures (releases/pictures.py). An upload above either limit is refused with a form error.
 # Django streams uploads above FILE_UPLOAD_MAX_MEMORY_SIZE (default 2.5 MB) to a temporary file,

@@ -1,0 +1,173 @@
+"""The page cache: anonymous pages served from the cache, out of use the moment anything public changes."""
+import os
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+import uuid
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.urls import reverse
+from django.utils import timezone
+
+from releases.models import Source
+
+from .factories import make_advisory, make_release, make_source, publish
+from .test_production import ROOT, fetch, free_port, manage, production_env
+
+SURFACES = [
+    lambda release: reverse("releases:home"),
+    lambda release: release.get_absolute_url(),
+    lambda release: release.source.get_absolute_url(),
+    lambda release: reverse("releases:feed-rss"),
+    lambda release: reverse("releases:sitemap"),
+]
+
+
+@pytest.fixture
+def release(writer, reviewer):
+    source = make_source("NATO", slug="nato", description="The Alliance.")
+    return publish(make_release(source=source, author=writer, title="Summit declaration"), reviewer)
+
+
+@pytest.mark.parametrize("surface", range(len(SURFACES)))
+def test_a_repeat_visit_is_served_from_the_cache_without_queries(client, release, surface, django_assert_num_queries):
+    url = SURFACES[surface](release)
+    first = client.get(url)
+    with django_assert_num_queries(0):
+        again = client.get(url)
+    assert again.status_code == 200
+    assert again.content == first.content
+
+
+def test_withdrawal_takes_cached_pages_out_of_use_at_once(client, release, reviewer):
+    pages = [surface(release) for surface in SURFACES]
+    assert all("Summit declaration" in client.get(url).content.decode() for url in pages[:4])
+    release.withdraw(reviewer, "Issued in error.")
+    home = client.get(pages[0]).content.decode()
+    assert "Summit declaration" not in home
+    detail = client.get(pages[1]).content.decode()
+    assert "has been withdrawn" in detail
+    assert "Summit declaration" not in client.get(pages[3]).content.decode()
+
+
+def test_publication_and_approved_edits_show_at_once(client, release, writer, reviewer):
+    home = reverse("releases:home")
+    client.get(home)
+    publish(make_release(source=release.source, author=writer, title="Second statement"), reviewer)
+    assert "Second statement" in client.get(home).content.decode()
+    client.get(release.get_absolute_url())
+    draft = release.start_new_draft(writer)
+    draft.title, draft.last_edited_by = "Summit declaration (corrected)", writer
+    draft.save()
+    draft.submit(writer)
+    assert "(corrected)" not in client.get(release.get_absolute_url()).content.decode()
+    draft.approve(reviewer)
+    assert "(corrected)" in client.get(release.get_absolute_url()).content.decode()
+
+
+def test_a_scheduled_item_appears_at_its_time(client, release, writer, reviewer):
+    due = timezone.now() + timedelta(minutes=10)
+    scheduled = publish(make_advisory(source=release.source, author=writer, title="Embargoed briefing"), reviewer, at=due)
+    home = reverse("releases:home")
+    with time_machine.travel(due - timedelta(seconds=1), tick=False):
+        assert "Embargoed briefing" not in client.get(home).content.decode()
+        assert client.get(scheduled.get_absolute_url()).status_code == 404
+    with time_machine.travel(due + timedelta(seconds=1), tick=False):
+        assert "Embargoed briefing" in client.get(home).content.decode()
+        assert client.get(scheduled.get_absolute_url()).status_code == 200
+
+
+def test_unannounced_changes_show_within_the_bound(client, release, settings):
+    """A source edit moves no validator: cached pages show it once they expire, within the bound."""
+    settings.NEWSROOM_PAGE_CACHE_SECONDS = 60
+    url = release.source.get_absolute_url()
+    client.get(url)
+    Source.objects.filter(pk=release.source.pk).update(description="The North Atlantic Alliance.")
+    assert "The North Atlantic Alliance." not in client.get(url).content.decode()
+    with time_machine.travel(timezone.now() + timedelta(seconds=61)):
+        assert "The North Atlantic Alliance." in client.get(url).content.decode()
+
+
+def test_logged_in_editors_always_see_fresh_pages(client, release, writer):
+    url = release.source.get_absolute_url()
+    client.get(url)
+    Source.objects.filter(pk=release.source.pk).update(description="Fresh for editors.")
+    client.force_login(writer)
+    response = client.get(url)
+    assert "Fresh for editors." in response.content.decode()
+    assert "private" in response["Cache-Control"]
+
+
+def test_page_cache_can_be_switched_off(client, release, settings):
+    settings.NEWSROOM_PAGE_CACHE = False
+    url = release.source.get_absolute_url()
+    client.get(url)
+    Source.objects.filter(pk=release.source.pk).update(description="Uncached.")
+    assert "Uncached." in client.get(url).content.decode()
+
+
+# --- across processes -------------------------------------------------------------
+
+
+@pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="set REDIS_URL: the workers share the cache through Redis")
+def test_invalidation_reaches_every_gunicorn_worker(tmp_path):
+    """
+    Two gunicorn workers share the page cache through Redis. A change made behind the
+    workflow's back (a raw UPDATE) stays hidden behind the cached page, proving the
+    cache is used; a withdrawal made by a third process retires the page in both workers.
+    """
+    port = free_port()
+    env = production_env(
+        tmp_path, GUNICORN_BIND=f"127.0.0.1:{port}", GUNICORN_WORKERS="2", SECURE_SSL_REDIRECT="0",
+        REDIS_URL=os.environ["REDIS_URL"], CACHE_KEY_PREFIX=f"newsroom-pagecache-{uuid.uuid4().hex}",
+        NEWSROOM_PAGE_CACHE_SECONDS="300",
+    )
+    for command in (
+        ["migrate", "--noinput"], ["collectstatic", "--noinput"], ["import_digest", "releases/demo/digest.txt", "--publish"],
+    ):
+        result = manage(env, *command)
+        assert result.returncode == 0, result.stderr
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "newsroom.wsgi"], cwd=ROOT, env=env,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                assert server.poll() is None and time.monotonic() < deadline, "gunicorn did not start"
+                time.sleep(0.1)
+
+        def homes(count=12):
+            # Several requests on fresh connections: both workers answer some of them.
+            return [fetch(port, "/")[1].decode() for _ in range(count)]
+
+        first = homes()
+        assert all("Olympics 2024 security topped up" in page for page in first), first[0][:3000]
+        database = sqlite3.connect(tmp_path / "production.sqlite3")
+        database.execute("UPDATE releases_release SET title = 'Changed behind the cache' WHERE title LIKE 'Olympics%'")
+        database.commit()
+        assert all("Changed behind the cache" not in page for page in homes())
+
+        script = (
+            "from django.contrib.auth.models import User, Group;"
+            "from releases.roles import setup_roles; setup_roles();"
+            "u = User.objects.create_user('rev', is_staff=True); u.groups.add(Group.objects.get(name='Reviewers'));"
+            "from releases.models import Release;"
+            "Release.objects.get(title='Changed behind the cache').withdraw(u, 'Issued in error.')"
+        )
+        result = manage(env, "shell", "-c", script)
+        assert result.returncode == 0, result.stderr
+        pages = homes()
+        assert all("Changed behind the cache" not in page and "Olympics 2024" not in page for page in pages)
+        assert all("Chișinău" in page for page in pages)
+    finally:
+        os.killpg(server.pid, 15)
+        server.wait(timeout=30)
