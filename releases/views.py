@@ -20,6 +20,11 @@ PUBLIC_CONTACTS = Prefetch("contacts", queryset=Contact.objects.filter(is_public
 MODELS = {"release": Release, "advisory": Advisory}
 
 
+def for_list(queryset):
+    """What a list entry shows: the source and the lead picture; the text and contacts stay behind."""
+    return queryset.select_related("source").prefetch_related("pictures").defer("body", "body_html")
+
+
 def with_related(queryset):
     """What every public list and page shows with an item, fetched in a constant number of queries."""
     queryset = queryset.select_related("source").prefetch_related(PUBLIC_CONTACTS, "pictures")
@@ -60,7 +65,7 @@ class NewestFirst:
         )
         keys = [(key[-2], key[-1]) for key in itertools.islice(keys, start, stop)]
         fetched = {
-            kind: with_related(queryset).in_bulk([pk for key_kind, pk in keys if key_kind == kind])
+            kind: for_list(queryset).in_bulk([pk for key_kind, pk in keys if key_kind == kind])
             for kind, queryset in self.querysets.items()
         }
         return [fetched[kind][pk] for kind, pk in keys if pk in fetched[kind]]
@@ -125,7 +130,7 @@ class HomeView(NewsroomListMixin, TemplateView):
         if self.request.GET:
             # A filtered or later page is about the list; the upcoming box belongs to the front page.
             return context
-        context["upcoming"] = with_related(
+        context["upcoming"] = for_list(
             Advisory.objects.published().filter(starts_at__gte=timezone.now() - calendar.UPCOMING_GRACE)
         ).order_by("starts_at")[:5]
         return context

@@ -96,6 +96,9 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# Server-side cursors cost three round trips for a form's choices; our result sets are small, and
+# transaction-pooling proxies (PgBouncer) don't support them anyway.
+DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # The cache, and the sessions through it, live in Redis when REDIS_URL is set (several gunicorn
