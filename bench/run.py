@@ -81,18 +81,23 @@ def recreate_database(database_url):
                     "-c", f"CREATE DATABASE {name}"], check=True)
 
 
-def prepare(size, database_url, out):
+def prepare(size, database_url, out, reuse=False):
     env = environment(database_url, page_cache=False)
-    recreate_database(database_url)
+    started = time.perf_counter()
+    if reuse:
+        out(f"Reusing the archive in {database_url} (generated as {size:,} items)")
+        generated = subprocess.CompletedProcess([], 0, stdout="")
+    else:
+        recreate_database(database_url)
     manage(env, "migrate", "--noinput", "-v0")
     manage(env, "collectstatic", "--noinput", "-v0")
-    out(f"Generating {size:,} items")
-    started = time.perf_counter()
-    generated = subprocess.run(
-        [PYTHON, "-m", "bench.generate", "--items", str(size)], cwd=ROOT, env=env, check=True,
-        text=True, capture_output=True,
-    )
-    out(generated.stdout.strip())
+    if not reuse:
+        out(f"Generating {size:,} items")
+        generated = subprocess.run(
+            [PYTHON, "-m", "bench.generate", "--items", str(size)], cwd=ROOT, env=env, check=True,
+            text=True, capture_output=True,
+        )
+        out(generated.stdout.strip())
     probe = subprocess.run(
         [PYTHON, "-m", "bench.probe"], cwd=ROOT, env=env, check=True, text=True, capture_output=True,
     )
@@ -189,7 +194,11 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="10000,100000,1000000")
     parser.add_argument("--duration", type=int, default=10, help="seconds of load per page and mode")
-    parser.add_argument("--connections", type=int, default=4)
+    parser.add_argument("--connections", type=int, default=2, help="wrk connections (default: one per worker)")
+    parser.add_argument(
+        "--reuse", action="store_true",
+        help="measure the archive already in the database (one size) instead of generating it",
+    )
     parser.add_argument(
         "--database-url", default=os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/newsroom_bench"),
     )
@@ -218,7 +227,7 @@ def main():
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         script.write(WRK_SCRIPT)
     for size in [int(s) for s in args.sizes.split(",")]:
-        env, facts = prepare(size, args.database_url, out)
+        env, facts = prepare(size, args.database_url, out, reuse=args.reuse)
         out(f"  insert rate {facts['insert_rate']} items/s; EXPLAIN of the main queries:")
         for name, plan in facts["explain"].items():
             out(f"  -- {name}")

@@ -111,7 +111,6 @@ class PublishableAdmin(DeletesOneByOne, admin.ModelAdmin):
     list_filter = [EditionFilter, ReviewFilter, "state", "source", "published_at"]
     list_select_related = ["source", "last_edited_by"]
     search_fields = ["title", "summary", "slug"]
-    date_hierarchy = "published_at"
     autocomplete_fields = ["contacts"]
     prepopulated_fields = {"slug": ["title"]}
     readonly_fields = ["state_label", "version", "published_at", "revised_at", "created_by", "last_edited_by"]

@@ -324,3 +324,10 @@ def test_summary_is_not_repeated_when_the_body_opens_with_it(client, writer, rev
     other = publish(make_release(author=writer, summary="A separate standfirst.", body="The body."), reviewer)
     page = client.get(other.get_absolute_url()).content.decode()
     assert 'class="lede">A separate standfirst.' in page
+
+
+def test_source_page_does_not_offer_a_source_filter(client, writer, reviewer):
+    release = publish(make_release(source=make_source("NATO", slug="nato"), author=writer), reviewer)
+    page = client.get(release.source.get_absolute_url()).content.decode()
+    assert 'name="source"' not in page
+    assert 'name="source"' in client.get(reverse("releases:home")).content.decode()
