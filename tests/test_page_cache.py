@@ -1,10 +1,6 @@
 """The page cache: anonymous pages served from the cache, out of use the moment anything public changes."""
 import os
-import socket
 import sqlite3
-import subprocess
-import sys
-import time
 import uuid
 from datetime import timedelta
 
@@ -16,7 +12,7 @@ from django.utils import timezone
 from releases.models import Source
 
 from .factories import make_advisory, make_release, make_source, publish
-from .test_production import ROOT, fetch, free_port, manage, production_env
+from .test_production import fetch, free_port, manage, production_env, serving
 
 SURFACES = [
     lambda release: reverse("releases:home"),
@@ -131,19 +127,7 @@ def test_invalidation_reaches_every_gunicorn_worker(tmp_path):
     ):
         result = manage(env, *command)
         assert result.returncode == 0, result.stderr
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "newsroom.wsgi"], cwd=ROOT, env=env,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                assert server.poll() is None and time.monotonic() < deadline, "gunicorn did not start"
-                time.sleep(0.1)
+    with serving(env, port):
 
         def homes(count=12):
             # Several requests on fresh connections: both workers answer some of them.
@@ -168,6 +152,3 @@ def test_invalidation_reaches_every_gunicorn_worker(tmp_path):
         pages = homes()
         assert all("Changed behind the cache" not in page and "Olympics 2024" not in page for page in pages)
         assert all("Chișinău" in page for page in pages)
-    finally:
-        os.killpg(server.pid, 15)
-        server.wait(timeout=30)

@@ -1,4 +1,5 @@
 """The production profile: `check --deploy`, HTTPS headers, gunicorn serving collected static files, Redis."""
+import contextlib
 import http.client
 import json
 import os
@@ -152,15 +153,9 @@ def fetch(port, path, **headers):
     return response, body
 
 
-@pytest.fixture(scope="module")
-def gunicorn(tmp_path_factory):
-    """`gunicorn newsroom.wsgi` with gunicorn.conf.py, production settings and collected static files."""
-    tmp_path = tmp_path_factory.mktemp("production")
-    port = free_port()
-    env = production_env(tmp_path, GUNICORN_BIND=f"127.0.0.1:{port}", GUNICORN_WORKERS="1")
-    for command in (["migrate", "--noinput"], ["collectstatic", "--noinput"]):
-        result = manage(env, *command)
-        assert result.returncode == 0, result.stderr
+@contextlib.contextmanager
+def serving(env, port):
+    """`gunicorn newsroom.wsgi` (gunicorn.conf.py) with ``env``, until the block ends."""
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "newsroom.wsgi"], cwd=ROOT, env=env,
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
@@ -176,10 +171,23 @@ def gunicorn(tmp_path_factory):
                     server.kill()
                     pytest.fail(f"gunicorn did not start:\n{server.stdout.read()}")
                 time.sleep(0.1)
-        yield {"port": port, "static_root": Path(env["STATIC_ROOT"])}
+        yield server
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def gunicorn(tmp_path_factory):
+    """`gunicorn newsroom.wsgi` with gunicorn.conf.py, production settings and collected static files."""
+    tmp_path = tmp_path_factory.mktemp("production")
+    port = free_port()
+    env = production_env(tmp_path, GUNICORN_BIND=f"127.0.0.1:{port}", GUNICORN_WORKERS="1")
+    for command in (["migrate", "--noinput"], ["collectstatic", "--noinput"]):
+        result = manage(env, *command)
+        assert result.returncode == 0, result.stderr
+    with serving(env, port):
+        yield {"port": port, "static_root": Path(env["STATIC_ROOT"])}
 
 
 def test_gunicorn_serves_the_home_page_with_security_headers(gunicorn):
