@@ -133,6 +133,7 @@ class Release(Illustrated, Publishable):
 
     rendered_fields = {"body": "body_html"}
     copied_child_relations = ("pictures",)
+    kind = "release"
 
     class Meta(Publishable.Meta):
         ordering = ["-published_at", "-pk"]
@@ -143,8 +144,6 @@ class Release(Illustrated, Publishable):
 
     def get_absolute_url(self):
         return reverse("releases:release-detail", kwargs={"slug": self.slug})
-
-    kind = "release"
 
 
 class Advisory(Illustrated, Publishable):
