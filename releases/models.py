@@ -1,9 +1,9 @@
 import re
 import zoneinfo
-from datetime import datetime, time
+from datetime import date, datetime, time
 
 from django.core.exceptions import ValidationError
-from django.core.validators import RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models, transaction
 from django.db.models import Q
 from django.urls import reverse
@@ -13,6 +13,10 @@ from . import pictures
 from .workflow import Publishable, PublishableQuerySet, State, Transition  # noqa: F401  (re-exported)
 
 HANDLE_RE = re.compile(r"@[A-Za-z0-9_]{1,30}")
+#: The dates an advisory's event may have: wide enough for any archive and any plan, narrow
+#: enough that every time zone, calendar and database can represent the event's start and end.
+EVENT_DATE_MIN = date(1900, 1, 1)
+EVENT_DATE_MAX = date(2199, 12, 31)
 
 
 def time_zone_choices():
@@ -31,6 +35,8 @@ class Source(models.Model):
         validators=[RegexValidator(r"^(\s*@[A-Za-z0-9_]{1,30})*\s*$", _("Enter handles such as @NATO @NATOPress."))],
         help_text=_("Handles on X and similar networks, separated by spaces: @NATO @NATOPress"),
     )
+    #: Moves the public pages' validators when a source's name, logo or handles change (see caching).
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
     class Meta:
         ordering = ["name"]
@@ -72,6 +78,8 @@ class Contact(models.Model):
     is_public = models.BooleanField(
         _("public"), default=True, help_text=_("Shown on public pages. Untick for internal-only contacts."),
     )
+    #: Moves the public pages' validators when a contact changes or stops being public (see caching).
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
     class Meta:
         ordering = ["source__name", "name"]
@@ -161,7 +169,12 @@ class Advisory(Illustrated, Publishable):
     summary = models.TextField(blank=True, help_text=_("The teaser shown in lists and feeds."))
     body = models.TextField(blank=True, help_text=Release._meta.get_field("body").help_text)
     body_html = models.TextField(blank=True, editable=False)
-    event_date = models.DateField()
+    event_date = models.DateField(
+        validators=[
+            MinValueValidator(EVENT_DATE_MIN, _("Give a date in or after %(limit_value)s.")),
+            MaxValueValidator(EVENT_DATE_MAX, _("Give a date in or before %(limit_value)s.")),
+        ],
+    )
     event_time = models.TimeField(
         null=True, blank=True, help_text=_("Local time at the event. Leave empty when not yet announced."),
     )

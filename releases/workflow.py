@@ -88,6 +88,10 @@ class Publishable(models.Model):
         help_text=_("Identifies the release or advisory across its editions."),
     )
     version = models.PositiveIntegerField(default=1, editable=False)
+    revision = models.PositiveIntegerField(
+        default=1, editable=False,
+        help_text=_("Counts the saves of this edition. A save from a form opened at an older revision is refused."),
+    )
     state = models.CharField(max_length=20, choices=State.choices, default=State.DRAFT, editable=False)
     slug = models.SlugField(
         max_length=120, allow_unicode=False,
