@@ -14,6 +14,7 @@ from django.utils.functional import cached_property
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from .forms import NormalisedTextForm
 from .models import Advisory, Contact, Picture, ProgrammeEntry, Release, Source
 from .pictures import PictureField
 from .workflow import LIVE_STATES, State, TransitionError
@@ -107,6 +108,7 @@ class PublishableAdmin(DeletesOneByOne, admin.ModelAdmin):
     """The editors' tool for any publishable model: editions, transition buttons, history, preview."""
 
     change_form_template = "admin/releases/publishable_change_form.html"
+    form = NormalisedTextForm
     list_display = ["title", "source", "state_label", "version", "published_at", "updated_at", "last_edited_by"]
     list_filter = [EditionFilter, ReviewFilter, "state", "source", "published_at"]
     list_select_related = ["source", "last_edited_by"]
@@ -224,6 +226,7 @@ class PublishableAdmin(DeletesOneByOne, admin.ModelAdmin):
 
 class ProgrammeEntryInline(admin.TabularInline):
     model = ProgrammeEntry
+    form = NormalisedTextForm
     extra = 1
 
     def has_change_permission(self, request, obj=None):
@@ -233,7 +236,7 @@ class ProgrammeEntryInline(admin.TabularInline):
     has_delete_permission = has_change_permission
 
 
-class PictureForm(forms.ModelForm):
+class PictureForm(NormalisedTextForm):
     """A picture's upload is checked and cleaned by its content (see ``pictures``) before anything is stored."""
 
     image = PictureField(label=_("Image"))
@@ -352,6 +355,7 @@ class AdvisoryAdmin(PublishableAdmin):
 
 @admin.register(Source)
 class SourceAdmin(DeletesOneByOne, admin.ModelAdmin):
+    form = NormalisedTextForm
     inlines = [LogoInline]
     list_display = ["name", "slug", "website", "social_handles"]
     formfield_overrides = URL_FIELDS
@@ -361,6 +365,7 @@ class SourceAdmin(DeletesOneByOne, admin.ModelAdmin):
 
 @admin.register(Contact)
 class ContactAdmin(admin.ModelAdmin):
+    form = NormalisedTextForm
     list_display = ["name", "kind", "role", "source", "email", "phone", "is_public"]
     list_filter = ["kind", "is_public", "source"]
     list_select_related = ["source"]
