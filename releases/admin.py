@@ -2,11 +2,11 @@ import json
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import connection, models, transaction
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
-from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -14,10 +14,10 @@ from django.utils.functional import cached_property
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from .forms import NormalisedTextForm
+from .forms import EditionForm, NormalisedTextForm
 from .models import Advisory, Contact, Picture, ProgrammeEntry, Release, Source
 from .pictures import PictureField
-from .workflow import LIVE_STATES, State, TransitionError
+from .workflow import LIVE_STATES, WORKING_STATES, StaleEdit, State, TransitionError
 
 
 #: A web address typed without a scheme is taken as https (Django 6's default, chosen now).
@@ -108,7 +108,7 @@ class PublishableAdmin(DeletesOneByOne, admin.ModelAdmin):
     """The editors' tool for any publishable model: editions, transition buttons, history, preview."""
 
     change_form_template = "admin/releases/publishable_change_form.html"
-    form = NormalisedTextForm
+    form = EditionForm
     list_display = ["title", "source", "state_label", "version", "published_at", "updated_at", "last_edited_by"]
     list_filter = [EditionFilter, ReviewFilter, "state", "source", "published_at"]
     list_select_related = ["source", "last_edited_by"]
@@ -141,8 +141,10 @@ class PublishableAdmin(DeletesOneByOne, admin.ModelAdmin):
         return super().has_change_permission(request, obj)
 
     def has_delete_permission(self, request, obj=None):
-        # Something that has been public is withdrawn, never deleted: the audit trail stays whole.
-        if obj is not None and (obj.published_at is not None or obj.editions().filter(published_at__isnull=False).exists()):
+        # Only an edition still being written can be deleted (a new draft of a published item
+        # included: the live edition stays). Something that has been public is withdrawn, never
+        # deleted, so the audit trail stays whole.
+        if obj is not None and (obj.state not in WORKING_STATES or obj.published_at is not None):
             return False
         return super().has_delete_permission(request, obj)
 
@@ -153,9 +155,53 @@ class PublishableAdmin(DeletesOneByOne, admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         if not change:
-            obj.created_by = request.user
-        obj.last_edited_by = request.user
-        super().save_model(request, obj, form, change)
+            obj.created_by = obj.last_edited_by = request.user
+            super().save_model(request, obj, form, change)
+        # A change is written by save_related, once it is known whether anything changed at all.
+
+    def save_related(self, request, form, formsets, change):
+        """
+        An edit is written through ``save_edit``: content columns only, and only
+        if the edition is unchanged since the form was opened. Only a real change
+        (of a field, a contact, a picture or a programme entry) makes the user the
+        last editor, which four eyes then keeps from approving it.
+        """
+        if change and (form.has_changed() or any(formset.has_changed() for formset in formsets)):
+            form.instance.save_edit(request.user, form.cleaned_data["revision"], form.changed_data)
+        super().save_related(request, form, formsets, change)
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        """An edit posted for an edition that is no longer a draft gets the conflict page, not a 403."""
+        if request.method == "POST" and object_id is not None:
+            obj = self.get_object(request, unquote(object_id))
+            if obj is not None and not obj.editable and super().has_change_permission(request):
+                return self.stale_edit_response(request, obj)
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except StaleEdit:
+            # The UPDATE's own check refused it (the transaction was rolled back): the same page.
+            return self.stale_edit_response(request, self.get_object(request, unquote(object_id)))
+
+    def stale_edit_response(self, request, obj):
+        """
+        409: the editor's save came after someone moved or changed the edition. Their
+        text is shown with the differences from the saved version, so nothing is lost.
+        """
+        form = self.get_form(request, obj)(instance=obj)
+        posted = {name: request.POST.get(form.add_prefix(name)) for name in form.fields}
+        who, when, what = obj.last_change()
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Your changes were not saved"),
+            "opts": self.opts,
+            "item": obj,
+            "who": who,
+            "when": when,
+            "what": what,
+            "differences": form.differences(obj, posted),
+            "current_url": reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_change", args=[obj.pk]),
+        }
+        return TemplateResponse(request, "admin/releases/stale_edit.html", context, status=409)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         obj = self.get_object(request, object_id)
@@ -191,10 +237,12 @@ class PublishableAdmin(DeletesOneByOne, admin.ModelAdmin):
         """Run one workflow transition. The model checks state and permission; this only relays."""
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
-        obj = get_object_or_404(self.model, pk=object_id)
+        obj = self.get_object(request, unquote(object_id))  # None for an id that isn't one: 404
+        if obj is None:
+            raise Http404
         if not self.has_view_permission(request, obj):
             raise PermissionDenied
-        if action not in {"submit", "approve", "return_to_draft", "withdraw", "start_new_draft"}:
+        if action not in {"submit", "approve", "return_to_draft", "withdraw", "unschedule", "start_new_draft"}:
             raise Http404
         form = TransitionForm(request.POST)
         change_url = reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_change", args=[obj.pk])
@@ -211,6 +259,8 @@ class PublishableAdmin(DeletesOneByOne, admin.ModelAdmin):
                 obj.return_to_draft(request.user, comment)
             elif action == "withdraw":
                 obj.withdraw(request.user, comment)
+            elif action == "unschedule":
+                obj.unschedule(request.user, comment)
             elif action == "start_new_draft":
                 obj = obj.start_new_draft(request.user, comment)
                 change_url = reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_change", args=[obj.pk])

@@ -19,12 +19,13 @@ receive_import) also bring the search index in line, in the same transaction,
 with one call to ``search.index_document`` (see ``releases/search.py``).
 """
 import uuid
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -34,6 +35,10 @@ from .text import plain_text, render_body
 
 class TransitionError(Exception):
     """A workflow move that is not allowed: wrong state, wrong user or missing input."""
+
+
+class StaleEdit(TransitionError):
+    """An editor's save of an edition that someone changed (saved or moved) since the form was opened."""
 
 
 class State(models.TextChoices):
@@ -58,8 +63,18 @@ class PublishableQuerySet(models.QuerySet):
         return self.filter(state=State.PUBLISHED, published_at__lte=now or timezone.now())
 
     def public_or_withdrawn(self, now=None):
-        """Published editions plus withdrawn ones (whose page shows only the withdrawal notice)."""
-        return self.filter(state__in=LIVE_STATES, published_at__lte=now or timezone.now())
+        """
+        Published editions plus withdrawn ones (whose page shows only the withdrawal notice).
+
+        Only an edition that was public when it was withdrawn has a notice: one
+        withdrawn before its time came (which ``withdraw`` refuses today, but rows
+        from before that rule exist) was never public, and stays unseen for ever.
+        """
+        now = now or timezone.now()
+        return self.filter(
+            Q(state=State.PUBLISHED, published_at__lte=now)
+            | Q(state=State.WITHDRAWN, published_at__lte=now, withdrawn_at__gte=F("published_at"))
+        )
 
     def scheduled(self, now=None):
         """Approved editions whose publication time is still ahead: hidden until then."""
@@ -213,6 +228,16 @@ class Publishable(models.Model):
             content_type=ContentType.objects.get_for_model(type(self)), document=self.document
         ).select_related("actor")
 
+    def last_change(self):
+        """(who, when, the state it moved to or None) of the latest save or transition of this edition."""
+        transition = (
+            Transition.objects.filter(content_type=ContentType.objects.get_for_model(type(self)), object_id=self.pk)
+            .select_related("actor").order_by("-at", "-pk").first()
+        )
+        if transition is not None and transition.at >= self.updated_at - timedelta(seconds=1):
+            return transition.actor, transition.at, transition.get_to_state_display()
+        return self.last_edited_by, self.updated_at, None
+
     def clean(self):
         super().clean()
         if not self.slug:
@@ -227,8 +252,11 @@ class Publishable(models.Model):
             raise ValidationError({"slug": _("The address is fixed once the item has been published.")})
 
     def save(self, *args, **kwargs):
+        update_fields = kwargs.get("update_fields")
         for field, html_field in getattr(self, "rendered_fields", {}).items():
             setattr(self, html_field, render_body(getattr(self, field)))
+            if update_fields is not None and field in update_fields:
+                kwargs["update_fields"] = update_fields = {*update_fields, html_field}
         super().save(*args, **kwargs)
 
     # --- permission checks -----------------------------------------------
@@ -250,7 +278,15 @@ class Publishable(models.Model):
         return self.state == State.IN_REVIEW and user.has_perm(self.publish_permission())
 
     def can_withdraw(self, user):
-        return self.state == State.PUBLISHED and user.has_perm(self.publish_permission())
+        # Only what the public has seen can be withdrawn; a scheduled item is unscheduled instead.
+        return self.is_public and user.has_perm(self.publish_permission())
+
+    def can_unschedule(self, user):
+        return (
+            self.is_scheduled
+            and user.has_perm(self.publish_permission())
+            and not self.editions().filter(state__in=WORKING_STATES).exists()
+        )
 
     def can_start_new_draft(self, user):
         return (
@@ -266,6 +302,7 @@ class Publishable(models.Model):
             ("approve", _("Approve and publish"), self.can_approve),
             ("return_to_draft", _("Return to draft"), self.can_return_to_draft),
             ("withdraw", _("Withdraw"), self.can_withdraw),
+            ("unschedule", _("Cancel the scheduled publication"), self.can_unschedule),
             ("start_new_draft", _("Start a new draft"), self.can_start_new_draft),
         ]
         return [(name, label) for name, label, allowed in actions if allowed(user)]
@@ -273,10 +310,40 @@ class Publishable(models.Model):
     # --- transitions -------------------------------------------------------
 
     def _refresh_state(self):
-        """Re-read the state under a row lock so two reviewers can't both act on a stale copy."""
+        """
+        Re-read the workflow facts under a row lock, so that two people can't both
+        act on a stale copy: the state, the publication time (which decides
+        between "scheduled" and "public"), the last editor (four eyes) and the
+        edit revision.
+        """
         current = type(self).objects.select_for_update().get(pk=self.pk)
-        self.state = current.state
-        self.last_edited_by_id = current.last_edited_by_id
+        for name in ("state", "published_at", "revised_at", "last_edited_by_id", "revision"):
+            setattr(self, name, getattr(current, name))
+
+    def _save_workflow(self, *fields):
+        """Write the workflow columns a transition changed, and count the change as a revision."""
+        self.revision += 1
+        self.save(update_fields=[*fields, "revision", "updated_at"])
+
+    def save_edit(self, user, revision, fields):
+        """
+        An editor's save of a draft from a form opened at ``revision``: only the
+        content ``fields`` are written (never a workflow column), and only if
+        nobody saved or moved the edition since; otherwise ``StaleEdit``. The
+        check is in the UPDATE itself, so no race can slip between check and write.
+        """
+        # What a form can carry: the editable columns. State, times, editors and counters aren't.
+        editable = {f.name for f in type(self)._meta.concrete_fields if f.editable and not f.primary_key}
+        content = [name for name in fields if name in editable]
+        with transaction.atomic():
+            claimed = type(self).objects.filter(pk=self.pk, revision=revision, state=State.DRAFT).update(
+                revision=revision + 1, last_edited_by=user, updated_at=timezone.now(),
+            )
+            if not claimed:
+                raise StaleEdit(_("Someone else changed this version after you opened it."))
+            self.revision, self.last_edited_by = revision + 1, user
+            if content:
+                self.save(update_fields=content)
 
     def _public_changed(self):
         """What the public sees changed: cached pages and validators go when the transaction commits."""
@@ -312,7 +379,7 @@ class Publishable(models.Model):
                 # Submitting is an edit of record: the submitter can't then approve it themselves.
                 self.last_edited_by = user
             self.state = State.IN_REVIEW
-            self.save(update_fields=["state", "last_edited_by", "updated_at"])
+            self._save_workflow("state", "last_edited_by")
             self._record(user, State.DRAFT, State.IN_REVIEW, comment)
 
     def approve(self, user, publish_at=None, comment=""):
@@ -351,14 +418,12 @@ class Publishable(models.Model):
                 self.published_at = publish_at or now
             if previous is not None:
                 previous.state = State.SUPERSEDED
-                previous.save(update_fields=["state", "updated_at"])
+                previous._save_workflow("state")
             self.revised_at = max(now, self.published_at)
             self.state = State.PUBLISHED
             self.withdrawn_at = None
             self.withdrawal_reason = ""
-            self.save(update_fields=[
-                "state", "published_at", "revised_at", "withdrawn_at", "withdrawal_reason", "updated_at",
-            ])
+            self._save_workflow("state", "published_at", "revised_at", "withdrawn_at", "withdrawal_reason")
             search.index_document(self)
             self._public_changed()
             self._record(user, State.IN_REVIEW, State.PUBLISHED, comment)
@@ -373,7 +438,7 @@ class Publishable(models.Model):
             if not comment:
                 raise TransitionError(_("Say what needs to change: a comment is required to return an item to draft."))
             self.state = State.DRAFT
-            self.save(update_fields=["state", "updated_at"])
+            self._save_workflow("state")
             self._record(user, State.IN_REVIEW, State.DRAFT, comment)
 
     def withdraw(self, user, reason):
@@ -381,6 +446,11 @@ class Publishable(models.Model):
         reason = (reason or "").strip()
         with transaction.atomic():
             self._refresh_state()
+            if self.is_scheduled and user.has_perm(self.publish_permission()):
+                raise TransitionError(_(
+                    "This item is scheduled and has never been public, so there is nothing to withdraw: "
+                    "cancel the scheduled publication instead."
+                ))
             if not self.can_withdraw(user):
                 self._refuse(_("withdraw"))
             if not reason:
@@ -388,10 +458,34 @@ class Publishable(models.Model):
             self.state = State.WITHDRAWN
             self.withdrawn_at = timezone.now()
             self.withdrawal_reason = reason
-            self.save(update_fields=["state", "withdrawn_at", "withdrawal_reason", "updated_at"])
+            self._save_workflow("state", "withdrawn_at", "withdrawal_reason")
             search.index_document(self)
             self._public_changed()
             self._record(user, State.PUBLISHED, State.WITHDRAWN, reason)
+
+    def unschedule(self, user, comment=""):
+        """
+        Reviewer: stop a scheduled publication before it is due. The edition
+        goes back to review, unseen by anyone outside the newsroom, and no
+        public reason is asked: the public never knew of it.
+        """
+        with transaction.atomic():
+            self._refresh_state()
+            if self.is_public and user.has_perm(self.publish_permission()):
+                raise TransitionError(_("This item has gone public in the meantime: withdraw it instead."))
+            if self.is_scheduled and self.editions().filter(state__in=WORKING_STATES).exists():
+                raise TransitionError(_(
+                    "A newer version of this item is being worked on: approve it with another time, "
+                    "or delete it, before cancelling this publication."
+                ))
+            if not self.can_unschedule(user):
+                self._refuse(_("unschedule"))
+            self.state = State.IN_REVIEW
+            self.published_at = self.revised_at = None
+            self._save_workflow("state", "published_at", "revised_at")
+            search.index_document(self)
+            self._public_changed()
+            self._record(user, State.PUBLISHED, State.IN_REVIEW, comment)
 
     def receive_import(self, publish_at=None, comment=""):
         """
@@ -404,11 +498,11 @@ class Publishable(models.Model):
                 self._refuse(_("import"))
             if publish_at is None:
                 self.state = State.IN_REVIEW
-                self.save(update_fields=["state", "updated_at"])
+                self._save_workflow("state")
             else:
                 self.state = State.PUBLISHED
                 self.published_at = self.revised_at = publish_at
-                self.save(update_fields=["state", "published_at", "revised_at", "updated_at"])
+                self._save_workflow("state", "published_at", "revised_at")
                 search.index_document(self)
                 self._public_changed()
             self._record(None, State.DRAFT, self.state, comment)
@@ -437,6 +531,10 @@ class Publishable(models.Model):
         draft.state = State.DRAFT
         draft.created_by = user
         draft.last_edited_by = None
+        draft.revision = 1
+        # Nothing of the live edition's publication belongs to the draft: it is published (keeping
+        # the document's first publication time) only when approved, and until then it may be deleted.
+        draft.published_at = draft.revised_at = None
         draft.withdrawn_at = None
         draft.withdrawal_reason = ""
         draft.save()

@@ -99,6 +99,11 @@ DATABASES = {
 # Server-side cursors cost three round trips for a form's choices; our result sets are small, and
 # transaction-pooling proxies (PgBouncer) don't support them anyway.
 DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Every transaction takes SQLite's write lock when it begins, so two editors' transactions
+    # queue for up to `timeout` seconds instead of one failing with "database is locked" when
+    # it tries to write after reading (SQLite can't upgrade a read lock under contention).
+    DATABASES["default"].setdefault("OPTIONS", {}).update(transaction_mode="IMMEDIATE", timeout=20)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # The cache, and the sessions through it, live in Redis when REDIS_URL is set (several gunicorn
