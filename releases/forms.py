@@ -89,7 +89,7 @@ class EditionForm(NormalisedTextForm):
         raise forms.ValidationError(message, code="stale")
 
     def differences(self, current, values):
-        """(label, diff HTML) for each text field whose value in ``values`` differs from the saved edition."""
+        """(label, diff HTML, the value) for each text field whose value in ``values`` differs from the saved edition."""
         rows = []
         for name, field in self.fields.items():
             value = values.get(name)
@@ -97,5 +97,5 @@ class EditionForm(NormalisedTextForm):
                 continue
             saved = getattr(current, name, None)
             if isinstance(saved, str) and saved != value:
-                rows.append((field.label, word_diff(saved, value)))
+                rows.append((field.label, word_diff(saved, value), value))
         return rows

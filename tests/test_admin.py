@@ -262,3 +262,137 @@ def test_preview_link_on_change_form(client, writer):
     page = client.get(change_url(advisory)).content.decode()
     assert reverse("releases:preview", args=["advisory", advisory.pk]) in page
     assert Advisory.objects.count() == 1
+
+
+# --- trust: no edit lost, none written over an approval (issue 9) -------------------------
+
+
+def release_form(release, **changes):
+    """The release change form as a browser posts it, from the edition as it was loaded."""
+    data = {
+        "source": release.source_id, "category": release.category, "title": release.title,
+        "slug": release.slug, "summary": release.summary, "body": release.body, "original_url": "",
+        "contacts": [contact.pk for contact in release.contacts.all()], "revision": release.revision,
+        "pictures-TOTAL_FORMS": "0", "pictures-INITIAL_FORMS": "0",
+        "pictures-MIN_NUM_FORMS": "0", "pictures-MAX_NUM_FORMS": "1000",
+    }
+    data.update(changes)
+    return data
+
+
+def test_a_save_from_a_stale_form_is_refused_and_keeps_the_editors_text(client, writer, reviewer):
+    """Two people on one draft: the second save names the first editor, keeps its text, shows the diff."""
+    release = make_release(author=writer, title="Allies meet", summary="Old summary.")
+    opened_by_reviewer = Release.objects.get(pk=release.pk)
+    client.force_login(writer)
+    assert client.post(change_url(release), release_form(release, summary="The writer's summary.")).status_code == 302
+    client.force_login(reviewer)
+    response = client.post(change_url(release), release_form(opened_by_reviewer, title="Allies meet in Chișinău"))
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "writer-1 changed this version at" in page
+    assert 'value="Allies meet in Chișinău"' in page  # the reviewer's text stays in the form
+    # What the reviewer's form would undo is shown struck through, their own words underlined.
+    assert "<del>The writer&#x27;s</del><ins>Old</ins> summary." in page
+    release.refresh_from_db()
+    assert (release.title, release.summary) == ("Allies meet", "The writer's summary.")
+    # Saving the form again, as re-rendered, is the deliberate choice to replace the saved version.
+    revision = int(page.split('name="revision" value="')[1].split('"')[0])
+    data = release_form(opened_by_reviewer, title="Allies meet in Chișinău", revision=revision)
+    assert client.post(change_url(release), data).status_code == 302
+    release.refresh_from_db()
+    assert (release.title, release.last_edited_by) == ("Allies meet in Chișinău", reviewer)
+
+
+def test_a_save_after_the_draft_was_approved_leaves_the_approval_alone(client, writer, writer2, reviewer):
+    """A form opened on a draft and posted after it was submitted and approved: 409, nothing written."""
+    live = publish(make_release(author=writer, title="Version one"), reviewer)
+    draft = live.start_new_draft(writer)
+    opened = Release.objects.get(pk=draft.pk)
+    draft.title, draft.last_edited_by = "Version two", writer2
+    draft.save()
+    draft.submit(writer2)
+    draft.approve(reviewer)
+    client.force_login(writer)
+    response = client.post(change_url(draft), release_form(opened, title="The writer's late edit"))
+    assert response.status_code == 409
+    page = response.content.decode()
+    assert "Your changes were not saved" in page and "it is now published" in page
+    assert "writer&#x27;s late edit</ins>" in page
+    assert 'readonly>The writer&#x27;s late edit</textarea>' in page
+    draft.refresh_from_db()
+    assert (draft.state, draft.title) == (State.PUBLISHED, "Version two")
+    assert client.get(draft.get_absolute_url()).status_code == 200
+    assert draft.history().first().to_state == State.PUBLISHED
+
+
+def test_saving_without_a_change_does_not_make_you_the_last_editor(client, writer, reviewer, reviewer2):
+    """A no-op save can't get around four eyes: the reviewer who wrote it still can't approve it."""
+    release = make_release(author=reviewer)
+    client.force_login(writer)
+    assert client.post(change_url(release), release_form(release)).status_code == 302
+    release.refresh_from_db()
+    assert release.last_edited_by == reviewer
+    client.post(transition_url(release, "submit"))
+    client.force_login(reviewer)
+    client.post(transition_url(release, "approve"))
+    release.refresh_from_db()
+    assert release.state == State.IN_REVIEW
+    # A real change does make the writer the editor.
+    client.force_login(writer)
+    release.return_to_draft(reviewer2, "One more line.")
+    release.refresh_from_db()
+    assert client.post(change_url(release), release_form(release, summary="One more line.")).status_code == 302
+    release.refresh_from_db()
+    assert release.last_edited_by == writer
+
+
+def test_a_transition_url_with_an_id_that_is_not_a_number_is_404(client, reviewer):
+    client.force_login(reviewer)
+    response = client.post("/admin/releases/release/abc/transition/submit/")
+    assert response.status_code == 404
+
+
+def test_staff_without_rights_on_releases_get_403_and_learn_nothing(client, writer, reviewer):
+    """The transition view checks permissions itself: no title, no state in the answer."""
+    release = make_release(author=writer, title="Confidential summit plan")
+    release.submit(writer)
+    outsider = make_user("outsider")  # staff, no group, no permission
+    client.force_login(outsider)
+    for action in ("approve", "submit", "withdraw", "unschedule", "start_new_draft"):
+        response = client.post(transition_url(release, action))
+        assert response.status_code == 403
+        assert "Confidential" not in response.content.decode()
+        assert "review" not in response.content.decode().lower()
+    release.refresh_from_db()
+    assert release.state == State.IN_REVIEW
+
+
+def test_a_new_draft_of_a_published_item_can_be_deleted(client, writer, reviewer):
+    """The draft goes; the live edition and its page stay."""
+    live = publish(make_release(author=writer), reviewer)
+    draft = live.start_new_draft(writer)
+    client.force_login(writer)
+    delete_url = reverse("admin:releases_release_delete", args=[draft.pk])
+    assert client.get(delete_url).status_code == 200
+    assert client.post(delete_url, {"post": "yes"}).status_code == 302
+    assert not Release.objects.filter(pk=draft.pk).exists()
+    assert client.get(live.get_absolute_url()).status_code == 200
+    assert client.get(reverse("admin:releases_release_delete", args=[live.pk])).status_code == 403
+
+
+def test_unschedule_through_the_admin(client, writer, reviewer):
+    """The reviewer's button on a scheduled item: back to review, no public reason asked."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    release = make_release(author=writer)
+    release.submit(writer)
+    release.approve(reviewer, publish_at=timezone.now() + timedelta(hours=2))
+    client.force_login(reviewer)
+    page = client.get(change_url(release)).content.decode()
+    assert "Cancel the scheduled publication" in page and ">Withdraw<" not in page
+    client.post(transition_url(release, "unschedule"))
+    release.refresh_from_db()
+    assert release.state == State.IN_REVIEW and release.published_at is None

@@ -2,6 +2,7 @@
 from datetime import timedelta
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from releases.models import Advisory, Release, Transition
@@ -26,6 +27,9 @@ def in_state(make_item, state, author, reviewer):
     item.submit(author)
     if state == "in_review":
         return item
+    if state == "scheduled":
+        item.approve(reviewer, publish_at=timezone.now() + timedelta(hours=1))
+        return item
     item.approve(reviewer)
     if state == "published":
         return item
@@ -38,6 +42,7 @@ ACTIONS = {
     "approve": lambda item, user: item.approve(user),
     "return_to_draft": lambda item, user: item.return_to_draft(user, "Please check the figures."),
     "withdraw": lambda item, user: item.withdraw(user, "Issued in error."),
+    "unschedule": lambda item, user: item.unschedule(user),
     "start_new_draft": lambda item, user: item.start_new_draft(user),
 }
 
@@ -48,6 +53,9 @@ ALLOWED = {
     ("in_review", "approve", "reviewer"),
     ("in_review", "return_to_draft", "reviewer"),
     ("published", "withdraw", "reviewer"),
+    ("scheduled", "unschedule", "reviewer"),
+    ("scheduled", "start_new_draft", "author"), ("scheduled", "start_new_draft", "other_writer"),
+    ("scheduled", "start_new_draft", "reviewer"),
     ("published", "start_new_draft", "author"), ("published", "start_new_draft", "other_writer"),
     ("published", "start_new_draft", "reviewer"),
     ("withdrawn", "start_new_draft", "author"), ("withdrawn", "start_new_draft", "other_writer"),
@@ -55,9 +63,9 @@ ALLOWED = {
 }
 EXPECTED_STATE = {
     "submit": State.IN_REVIEW, "approve": State.PUBLISHED, "return_to_draft": State.DRAFT,
-    "withdraw": State.WITHDRAWN, "start_new_draft": State.DRAFT,
+    "withdraw": State.WITHDRAWN, "unschedule": State.IN_REVIEW, "start_new_draft": State.DRAFT,
 }
-STATES = ["draft", "in_review", "published", "withdrawn"]
+STATES = ["draft", "in_review", "scheduled", "published", "withdrawn"]
 ROLES = ["author", "other_writer", "reviewer", "press_office"]
 
 
@@ -265,3 +273,116 @@ def test_approved_edit_of_a_scheduled_item_keeps_its_embargo(make_item, writer, 
     draft.approve(reviewer)
     assert draft.published_at == tomorrow
     assert not type(draft).objects.published().filter(document=draft.document).exists()
+
+
+# --- trust: an embargo that holds, four eyes that can't be dodged (issue 9) ---------------
+
+
+def test_a_scheduled_item_is_unscheduled_not_withdrawn_and_never_goes_public(client, make_item, writer, reviewer):
+    """Withdrawing an item before its embargo is refused; cancelling it sends it back to review, unseen."""
+    now = timezone.now()
+    item = make_item(author=writer, title="Never public")
+    item.submit(writer)
+    item.approve(reviewer, publish_at=now + timedelta(seconds=50))
+    with pytest.raises(TransitionError, match="cancel the scheduled publication"):
+        item.withdraw(reviewer, "Issued in error.")
+    item.unschedule(reviewer, "Embargo moved.")
+    item.refresh_from_db()
+    assert (item.state, item.published_at, item.revised_at) == (State.IN_REVIEW, None, None)
+    assert item.history().first().to_state == State.IN_REVIEW
+    with time_machine.travel(now + timedelta(seconds=55)):
+        response = client.get(item.get_absolute_url())
+        assert response.status_code == 404
+        assert "Never public" not in client.get("/").content.decode()
+
+
+def test_an_item_withdrawn_before_its_time_stays_unseen_when_the_time_comes(client, make_item, writer, reviewer):
+    """A row withdrawn while it was still scheduled (possible before the rule) shows nothing, ever."""
+    now = timezone.now()
+    item = make_item(author=writer, title="Never public")
+    item.submit(writer)
+    item.approve(reviewer, publish_at=now + timedelta(seconds=50))
+    type(item).objects.filter(pk=item.pk).update(
+        state=State.WITHDRAWN, withdrawn_at=now, withdrawal_reason="Issued in error.",
+    )
+    with time_machine.travel(now + timedelta(seconds=55)):
+        response = client.get(item.get_absolute_url())
+        assert response.status_code == 404
+        assert not type(item).objects.public_or_withdrawn().filter(pk=item.pk).exists()
+
+
+def test_a_scheduled_item_that_has_gone_public_is_withdrawn_not_unscheduled(make_item, writer, reviewer):
+    """A reviewer whose page was opened before the embargo lifted is told to withdraw instead."""
+    now = timezone.now()
+    item = make_item(author=writer)
+    item.submit(writer)
+    item.approve(reviewer, publish_at=now + timedelta(seconds=10))
+    with time_machine.travel(now + timedelta(seconds=20)):
+        with pytest.raises(TransitionError, match="withdraw it instead"):
+            item.unschedule(reviewer)
+        item.refresh_from_db()
+        assert item.is_public
+
+
+def test_the_publication_moment_itself_is_public(make_item, writer, reviewer):
+    """published_at == now is public: not a second later, not a second earlier."""
+    moment = timezone.now().replace(microsecond=0) + timedelta(hours=1)
+    item = make_item(author=writer)
+    item.submit(writer)
+    item.approve(reviewer, publish_at=moment)
+    model = type(item)
+    assert not model.objects.published(now=moment - timedelta(microseconds=1)).filter(pk=item.pk).exists()
+    assert model.objects.published(now=moment).filter(pk=item.pk).exists()
+    assert model.objects.public_or_withdrawn(now=moment).filter(pk=item.pk).exists()
+    with time_machine.travel(moment, tick=False):
+        item.refresh_from_db()
+        assert item.is_public and not item.is_scheduled
+
+
+def test_a_stale_copy_rereads_its_last_editor_under_the_lock(make_item, writer, reviewer):
+    """Four eyes hold for a copy loaded before the reviewer edited it and someone submitted it."""
+    item = make_item(author=writer)
+    stale = type(item).objects.get(pk=item.pk)  # last edited by the writer
+    item.refresh_from_db()
+    item.summary = "The reviewer's own words."
+    item.save_edit(reviewer, item.revision, ["summary"])
+    item.submit(writer)
+    with pytest.raises(TransitionError, match="edited this version last"):
+        stale.approve(reviewer)
+    assert type(item).objects.get(pk=item.pk).state == State.IN_REVIEW
+
+
+def test_a_transition_counts_as_a_revision_so_a_form_opened_before_it_cant_save(make_item, writer, reviewer):
+    """save_edit checks the revision in its UPDATE: a copy from before a return to draft is refused."""
+    from releases.workflow import StaleEdit
+
+    item = make_item(author=writer)
+    item.submit(writer)
+    opened = type(item).objects.get(pk=item.pk)
+    item.return_to_draft(reviewer, "Shorter, please.")
+    opened.title = "From a stale form"
+    with pytest.raises(StaleEdit):
+        opened.save_edit(writer, opened.revision, ["title"])
+    item.refresh_from_db()
+    assert item.title != "From a stale form" and item.state == State.DRAFT
+
+
+def test_save_edit_never_writes_a_workflow_column(make_item, writer, reviewer):
+    """Even a copy with a stale state or publication time writes only content."""
+    item = make_item(author=writer)
+    copy = type(item).objects.get(pk=item.pk)
+    copy.state, copy.published_at, copy.title = State.PUBLISHED, timezone.now(), "New title"
+    copy.save_edit(writer, copy.revision, ["title", "state", "published_at"])
+    item.refresh_from_db()
+    assert (item.title, item.state, item.published_at) == ("New title", State.DRAFT, None)
+
+
+def test_a_new_draft_carries_no_publication_time(make_item, writer, reviewer):
+    """The draft of a published item isn't 'published' in any column: it can be deleted, the live edition stays."""
+    live = publish(make_item(author=writer), reviewer)
+    draft = live.start_new_draft(writer)
+    assert (draft.published_at, draft.revised_at) == (None, None)
+    draft.submit(writer)
+    draft.approve(reviewer)
+    live.refresh_from_db()
+    assert draft.published_at == live.published_at
