@@ -11,6 +11,10 @@ Every edition's text carries markers: the title ``t<item>v<version>``, the
 summary and body ``s<item>v<version>`` (the body also a word all items share).
 A marker of an edition the public must not see appearing anywhere is a leak.
 
+The states include the paths that once leaked or lost a publication: a scheduled item
+withdrawn before its time, an unscheduled one, and an editor's stale form posted after
+the draft it was opened on had been approved.
+
 ``NEWSROOM_LEAK_EXAMPLES`` sets the number of examples (200 by default, as in CI).
 """
 import os
@@ -30,6 +34,7 @@ from hypothesis import strategies as st
 from icalendar import Calendar
 
 from releases.models import Advisory, Release
+from releases.workflow import StaleEdit
 
 from .factories import make_advisory, make_release, make_source
 
@@ -45,6 +50,9 @@ STATES = [
     "published_with_draft",  # a newer edition being written
     "published_with_draft_in_review",
     "edited_and_approved",  # the newer edition replaced the first one
+    "unscheduled",  # approved for tomorrow, then the publication was cancelled
+    "withdrawn_before_its_time",  # a row withdrawn while scheduled (before the rule), its time now past
+    "stale_save_after_approval",  # an editor's form, opened on the draft, posted after its approval
 ]
 MARKER = re.compile(r"\b[ts]\d+v\d\b")
 
@@ -61,9 +69,9 @@ class Item:
     @property
     def live_version(self):
         """The version the public sees, or None when the item must not be seen at all."""
-        if self.state in ("draft", "in_review", "scheduled_future"):
+        if self.state in ("draft", "in_review", "scheduled_future", "unscheduled", "withdrawn_before_its_time"):
             return None
-        return 2 if self.state == "edited_and_approved" else 1
+        return 2 if self.state in ("edited_and_approved", "stale_save_after_approval") else 1
 
     @property
     def listed(self):
@@ -110,9 +118,33 @@ def create(item, sources, writer, reviewer, now):
         with time_machine.travel(now - timedelta(hours=2)):
             edition.approve(reviewer, publish_at=now - timedelta(hours=1))
         return edition
+    if item.state == "withdrawn_before_its_time":
+        with time_machine.travel(now - timedelta(hours=2)):
+            edition.approve(reviewer, publish_at=now - timedelta(hours=1))
+        # What `withdraw` did to a scheduled item before it refused to: no rule may show it now.
+        type(edition).objects.filter(pk=edition.pk).update(
+            state="withdrawn", withdrawn_at=now - timedelta(hours=2), withdrawal_reason="Issued in error s0v9.",
+        )
+        return edition
+    if item.state == "unscheduled":
+        edition.approve(reviewer, publish_at=now + timedelta(days=1))
+        edition.unschedule(reviewer, "Embargo moved.")
+        return edition
     edition.approve(reviewer, publish_at=now + timedelta(days=1) if item.state == "scheduled_future" else None)
     if item.state == "withdrawn":
         edition.withdraw(reviewer, "Issued in error.")
+    if item.state == "stale_save_after_approval":
+        draft = edition.start_new_draft(writer)
+        opened = type(draft).objects.get(pk=draft.pk)
+        draft.title, draft.summary = item.title(2), f"Summary {item.text(2)}."
+        draft.body = f"Body {item.text(2)} newsroomword."
+        draft.save_edit(writer, draft.revision, ["title", "summary", "body"])
+        draft.submit(writer)
+        draft.approve(reviewer)
+        # The stale form's text is the old version's: saving it now would bring version 1 back.
+        with pytest.raises(StaleEdit):
+            opened.save_edit(writer, opened.revision, ["title", "summary", "body"])
+        return edition
     if item.state in ("published_with_draft", "published_with_draft_in_review", "edited_and_approved"):
         draft = edition.start_new_draft(writer)
         draft.title, draft.last_edited_by = item.title(2), writer
