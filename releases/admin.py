@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from .forms import EditionForm, NormalisedTextForm
 from .models import Advisory, Contact, Picture, ProgrammeEntry, Release, Source
 from .pictures import PictureField
-from .workflow import LIVE_STATES, WORKING_STATES, StaleEdit, State, TransitionError
+from .workflow import LIVE_STATES, TRANSITIONS, WORKING_STATES, StaleEdit, State, TransitionError
 
 
 #: A web address typed without a scheme is taken as https (Django 6's default, chosen now).
@@ -213,10 +213,7 @@ class PublishableAdmin(DeletesOneByOne, admin.ModelAdmin):
                 history_rows=obj.history(),
                 editions=obj.editions().order_by("-version"),
                 preview_url=reverse("releases:preview", args=[obj.kind, obj.pk]),
-                own_edit_in_review=(
-                    obj.state == State.IN_REVIEW and obj.last_edited_by_id == request.user.pk
-                    and request.user.has_perm(obj.publish_permission())
-                ),
+                blocked_transitions=obj.blocked_transitions(request.user),
                 item=obj,
             )
             if obj.state in LIVE_STATES and obj.working_edition():
@@ -242,34 +239,24 @@ class PublishableAdmin(DeletesOneByOne, admin.ModelAdmin):
             raise Http404
         if not self.has_view_permission(request, obj):
             raise PermissionDenied
-        if action not in {"submit", "approve", "return_to_draft", "withdraw", "unschedule", "start_new_draft"}:
-            raise Http404
         form = TransitionForm(request.POST)
         change_url = reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_change", args=[obj.pk])
+        if action not in TRANSITIONS:
+            raise Http404
         if not form.is_valid():
             for errors in form.errors.values():
                 for error in errors:
                     messages.error(request, error)
             return HttpResponseRedirect(change_url)
-        comment = form.cleaned_data["comment"]
+        extra = {"publish_at": form.cleaned_data["publish_at"]} if TRANSITIONS[action].takes_time else {}
         try:
-            if action == "approve":
-                obj.approve(request.user, publish_at=form.cleaned_data["publish_at"], comment=comment)
-            elif action == "return_to_draft":
-                obj.return_to_draft(request.user, comment)
-            elif action == "withdraw":
-                obj.withdraw(request.user, comment)
-            elif action == "unschedule":
-                obj.unschedule(request.user, comment)
-            elif action == "start_new_draft":
-                obj = obj.start_new_draft(request.user, comment)
-                change_url = reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_change", args=[obj.pk])
-            else:
-                obj.submit(request.user, comment)
+            result = getattr(obj, action)(request.user, form.cleaned_data["comment"], **extra)
         except TransitionError as error:
             messages.error(request, str(error))
-            # A refused move is an attempted breach when the user lacks the permission outright.
             return HttpResponseRedirect(change_url)
+        if isinstance(result, type(obj)):  # a new edition (start_new_draft): go to it
+            obj = result
+            change_url = reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_change", args=[obj.pk])
         messages.success(request, _("“%(item)s” is now %(state)s.") % {"item": obj, "state": str(obj.display_state).lower()})
         return HttpResponseRedirect(change_url)
 

@@ -19,6 +19,7 @@ receive_import) also bring the search index in line, in the same transaction,
 with one call to ``search.index_document`` (see ``releases/search.py``).
 """
 import uuid
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
@@ -53,6 +54,71 @@ class State(models.TextChoices):
 LIVE_STATES = (State.PUBLISHED, State.WITHDRAWN)
 #: States of an edition still being written or reviewed (at most one per document).
 WORKING_STATES = (State.DRAFT, State.IN_REVIEW)
+
+
+OPTIONAL, REQUIRED, NONE = "optional", "required", "none"
+
+
+@dataclass(frozen=True)
+class Action:
+    """
+    One workflow transition, as everything that offers, explains or runs it reads
+    it: the model's checks, the admin's buttons and their prompts, the tests'
+    role matrix. A new transition is one entry here and one method on
+    ``Publishable`` named after it (with a ``_check_<name>`` for any rule beyond
+    the state and the permission).
+    """
+
+    name: str
+    label: str
+    #: The verb in "You may not … this release".
+    verb: str
+    from_states: tuple
+    to_state: str
+    #: Reviewers' permission (publish_<model>), or else the writers' (change_<model>).
+    needs_publish: bool
+    #: Whether the action takes a comment: optional, required or none.
+    comment: str = OPTIONAL
+    prompt: str = _("Comment (optional)")
+    comment_missing: str = ""
+    #: The comment is shown to the public (the withdrawal notice), not only in the newsroom.
+    public_comment: bool = False
+    #: Takes a publication time (the approval's "publish at").
+    takes_time: bool = False
+    primary: bool = False
+
+
+ACTIONS = (
+    Action("submit", _("Submit for review"), _("submit"), (State.DRAFT,), State.IN_REVIEW, needs_publish=False),
+    Action(
+        "recall", _("Recall to draft"), _("recall"), (State.IN_REVIEW,), State.DRAFT, needs_publish=False,
+        prompt=_("Why (optional)"),
+    ),
+    Action(
+        "approve", _("Approve and publish"), _("approve"), (State.IN_REVIEW,), State.PUBLISHED, needs_publish=True,
+        takes_time=True, primary=True,
+    ),
+    Action(
+        "return_to_draft", _("Return to draft"), _("return"), (State.IN_REVIEW,), State.DRAFT, needs_publish=True,
+        comment=REQUIRED, prompt=_("What needs to change (required)"),
+        comment_missing=_("Say what needs to change: a comment is required to return an item to draft."),
+    ),
+    Action(
+        "unschedule", _("Cancel the scheduled publication"), _("unschedule"), (State.PUBLISHED,), State.IN_REVIEW,
+        needs_publish=True,
+        prompt=_("Why (for the newsroom, optional; the item goes back to review and the public never sees it)"),
+    ),
+    Action(
+        "withdraw", _("Withdraw"), _("withdraw"), (State.PUBLISHED,), State.WITHDRAWN, needs_publish=True,
+        comment=REQUIRED, prompt=_("Public reason (required)"), public_comment=True,
+        comment_missing=_("A public reason is required to withdraw an item."),
+    ),
+    Action(
+        "start_new_draft", _("Start a new draft"), _("start a new draft of"), LIVE_STATES, State.DRAFT,
+        needs_publish=False, comment=NONE,
+    ),
+)
+TRANSITIONS = {action.name: action for action in ACTIONS}
 
 
 class PublishableQuerySet(models.QuerySet):
@@ -259,53 +325,91 @@ class Publishable(models.Model):
                 kwargs["update_fields"] = update_fields = {*update_fields, html_field}
         super().save(*args, **kwargs)
 
-    # --- permission checks -----------------------------------------------
+    # --- who may do what: one table, read by the admin, its templates and the tests ----------
 
     def can_edit(self, user):
         return self.editable and user.has_perm(self.change_permission())
 
-    def can_submit(self, user):
-        return self.state == State.DRAFT and user.has_perm(self.change_permission())
+    def check_transition(self, name, user):
+        """
+        Return the ``Action`` called ``name`` if ``user`` may take it on this
+        edition now; otherwise raise ``TransitionError`` saying why: the state,
+        the permission, or the action's own rule (``_check_<name>``).
+        """
+        action = TRANSITIONS.get(name)
+        if action is None:
+            raise TransitionError(_("There is no such action."))
+        if self.state not in action.from_states:
+            self._refuse(action)
+        if not user.has_perm(self.publish_permission() if action.needs_publish else self.change_permission()):
+            raise TransitionError(
+                _("You may not %(action)s this %(model)s: that needs a reviewer's permission.")
+                % {"action": action.verb, "model": self._meta.verbose_name}
+                if action.needs_publish else
+                _("You may not %(action)s this %(model)s: you can't edit %(models)s.")
+                % {"action": action.verb, "model": self._meta.verbose_name, "models": self._meta.verbose_name_plural}
+            )
+        rule = getattr(self, f"_check_{name}", None)
+        if rule is not None:
+            rule(user)
+        return action
 
-    def can_approve(self, user):
-        return (
-            self.state == State.IN_REVIEW
-            and user.has_perm(self.publish_permission())
-            and self.last_edited_by_id != user.pk
-        )
-
-    def can_return_to_draft(self, user):
-        return self.state == State.IN_REVIEW and user.has_perm(self.publish_permission())
-
-    def can_withdraw(self, user):
-        # Only what the public has seen can be withdrawn; a scheduled item is unscheduled instead.
-        return self.is_public and user.has_perm(self.publish_permission())
-
-    def can_unschedule(self, user):
-        return (
-            self.is_scheduled
-            and user.has_perm(self.publish_permission())
-            and not self.editions().filter(state__in=WORKING_STATES).exists()
-        )
-
-    def can_start_new_draft(self, user):
-        return (
-            self.state in LIVE_STATES
-            and user.has_perm(self.change_permission())
-            and not self.editions().filter(state__in=WORKING_STATES).exists()
-        )
+    def can(self, name, user):
+        try:
+            self.check_transition(name, user)
+        except TransitionError:
+            return False
+        return True
 
     def available_transitions(self, user):
-        """The actions ``user`` may take on this edition now, as (name, label) pairs."""
-        actions = [
-            ("submit", _("Submit for review"), self.can_submit),
-            ("approve", _("Approve and publish"), self.can_approve),
-            ("return_to_draft", _("Return to draft"), self.can_return_to_draft),
-            ("withdraw", _("Withdraw"), self.can_withdraw),
-            ("unschedule", _("Cancel the scheduled publication"), self.can_unschedule),
-            ("start_new_draft", _("Start a new draft"), self.can_start_new_draft),
-        ]
-        return [(name, label) for name, label, allowed in actions if allowed(user)]
+        """The actions ``user`` may take on this edition now, in the table's order."""
+        return [action for action in ACTIONS if self.can(action.name, user)]
+
+    def blocked_transitions(self, user):
+        """(action, reason) for each action ``user`` holds the rights for, that a rule refuses now."""
+        blocked = []
+        for action in ACTIONS:
+            permission = self.publish_permission() if action.needs_publish else self.change_permission()
+            if self.state in action.from_states and user.has_perm(permission):
+                try:
+                    self.check_transition(action.name, user)
+                except TransitionError as error:
+                    blocked.append((action, str(error)))
+        return blocked
+
+    def _check_recall(self, user):
+        if user.pk not in self.authors():
+            raise TransitionError(_("Only someone who wrote or submitted this version can recall it; a reviewer returns it."))
+
+    def _check_approve(self, user):
+        if self.last_edited_by_id == user.pk:
+            raise TransitionError(_("You edited this version last, so another reviewer must approve it."))
+
+    def _check_withdraw(self, user):
+        # Only what the public has seen can be withdrawn; a scheduled item is unscheduled instead.
+        if self.is_scheduled:
+            raise TransitionError(_(
+                "This item is scheduled and has never been public, so there is nothing to withdraw: "
+                "cancel the scheduled publication instead."
+            ))
+
+    def _check_unschedule(self, user):
+        if not self.is_scheduled:
+            raise TransitionError(_("This item has gone public in the meantime: withdraw it instead."))
+        if self.editions().filter(state__in=WORKING_STATES).exists():
+            raise TransitionError(_(
+                "A newer version of this item is being worked on: approve it with another time, "
+                "or delete it, before cancelling this publication."
+            ))
+
+    def _check_start_new_draft(self, user):
+        if self.editions().filter(state__in=WORKING_STATES).exists():
+            raise TransitionError(_("A newer draft of this item already exists."))
+
+    def authors(self):
+        """Who wrote this version: its creator, its last editor and whoever submitted it."""
+        submitters = self.history().filter(object_id=self.pk, to_state=State.IN_REVIEW).values_list("actor", flat=True)
+        return {self.created_by_id, self.last_edited_by_id, *submitters} - {None}
 
     # --- transitions -------------------------------------------------------
 
@@ -319,6 +423,15 @@ class Publishable(models.Model):
         current = type(self).objects.select_for_update().get(pk=self.pk)
         for name in ("state", "published_at", "revised_at", "last_edited_by_id", "revision"):
             setattr(self, name, getattr(current, name))
+
+    def _begin(self, name, user, comment=""):
+        """Lock and re-read the edition, check the action, and its comment; return (action, comment)."""
+        self._refresh_state()
+        action = self.check_transition(name, user)
+        comment = (comment or "").strip()
+        if action.comment == REQUIRED and not comment:
+            raise TransitionError(action.comment_missing)
+        return action, comment
 
     def _save_workflow(self, *fields):
         """Write the workflow columns a transition changed, and count the change as a revision."""
@@ -366,23 +479,29 @@ class Publishable(models.Model):
     def _refuse(self, action):
         raise TransitionError(
             _("You may not %(action)s this %(model)s while it is %(state)s.")
-            % {"action": action, "model": self._meta.verbose_name, "state": self.get_state_display().lower()}
+            % {"action": action.verb, "model": self._meta.verbose_name, "state": self.display_state.lower()}
         )
 
     def submit(self, user, comment=""):
         """Author: send a draft to the reviewers."""
         with transaction.atomic():
-            self._refresh_state()
-            if not self.can_submit(user):
-                self._refuse(_("submit"))
+            action, comment = self._begin("submit", user, comment)
             if self.last_edited_by_id is None:
                 # Submitting is an edit of record: the submitter can't then approve it themselves.
                 self.last_edited_by = user
-            self.state = State.IN_REVIEW
+            self.state = action.to_state
             self._save_workflow("state", "last_edited_by")
-            self._record(user, State.DRAFT, State.IN_REVIEW, comment)
+            self._record(user, State.DRAFT, self.state, comment)
 
-    def approve(self, user, publish_at=None, comment=""):
+    def recall(self, user, comment=""):
+        """Author: take a submission back to draft before anyone has reviewed it."""
+        with transaction.atomic():
+            action, comment = self._begin("recall", user, comment)
+            self.state = action.to_state
+            self._save_workflow("state")
+            self._record(user, State.IN_REVIEW, self.state, comment)
+
+    def approve(self, user, comment="", publish_at=None):
         """
         Reviewer: publish now, or at ``publish_at`` (a future time schedules it).
 
@@ -392,14 +511,7 @@ class Publishable(models.Model):
         ``publish_at`` gives another.
         """
         with transaction.atomic():
-            self._refresh_state()
-            if (
-                self.state == State.IN_REVIEW and self.last_edited_by_id == user.pk
-                and user.has_perm(self.publish_permission())
-            ):
-                raise TransitionError(_("You edited this version last, so another reviewer must approve it."))
-            if not self.can_approve(user):
-                self._refuse(_("approve"))
+            action, comment = self._begin("approve", user, comment)
             now = timezone.now()
             previous = (
                 type(self).objects.select_for_update()
@@ -420,48 +532,33 @@ class Publishable(models.Model):
                 previous.state = State.SUPERSEDED
                 previous._save_workflow("state")
             self.revised_at = max(now, self.published_at)
-            self.state = State.PUBLISHED
+            self.state = action.to_state
             self.withdrawn_at = None
             self.withdrawal_reason = ""
             self._save_workflow("state", "published_at", "revised_at", "withdrawn_at", "withdrawal_reason")
             search.index_document(self)
             self._public_changed()
-            self._record(user, State.IN_REVIEW, State.PUBLISHED, comment)
+            self._record(user, State.IN_REVIEW, self.state, comment)
 
     def return_to_draft(self, user, comment):
         """Reviewer: send back to the author, saying why."""
-        comment = (comment or "").strip()
         with transaction.atomic():
-            self._refresh_state()
-            if not self.can_return_to_draft(user):
-                self._refuse(_("return"))
-            if not comment:
-                raise TransitionError(_("Say what needs to change: a comment is required to return an item to draft."))
-            self.state = State.DRAFT
+            action, comment = self._begin("return_to_draft", user, comment)
+            self.state = action.to_state
             self._save_workflow("state")
-            self._record(user, State.IN_REVIEW, State.DRAFT, comment)
+            self._record(user, State.IN_REVIEW, self.state, comment)
 
     def withdraw(self, user, reason):
         """Reviewer: take a published item down; the public sees the reason instead of the text."""
-        reason = (reason or "").strip()
         with transaction.atomic():
-            self._refresh_state()
-            if self.is_scheduled and user.has_perm(self.publish_permission()):
-                raise TransitionError(_(
-                    "This item is scheduled and has never been public, so there is nothing to withdraw: "
-                    "cancel the scheduled publication instead."
-                ))
-            if not self.can_withdraw(user):
-                self._refuse(_("withdraw"))
-            if not reason:
-                raise TransitionError(_("A public reason is required to withdraw an item."))
-            self.state = State.WITHDRAWN
+            action, reason = self._begin("withdraw", user, reason)
+            self.state = action.to_state
             self.withdrawn_at = timezone.now()
             self.withdrawal_reason = reason
             self._save_workflow("state", "withdrawn_at", "withdrawal_reason")
             search.index_document(self)
             self._public_changed()
-            self._record(user, State.PUBLISHED, State.WITHDRAWN, reason)
+            self._record(user, State.PUBLISHED, self.state, reason)
 
     def unschedule(self, user, comment=""):
         """
@@ -470,22 +567,21 @@ class Publishable(models.Model):
         public reason is asked: the public never knew of it.
         """
         with transaction.atomic():
-            self._refresh_state()
-            if self.is_public and user.has_perm(self.publish_permission()):
-                raise TransitionError(_("This item has gone public in the meantime: withdraw it instead."))
-            if self.is_scheduled and self.editions().filter(state__in=WORKING_STATES).exists():
-                raise TransitionError(_(
-                    "A newer version of this item is being worked on: approve it with another time, "
-                    "or delete it, before cancelling this publication."
-                ))
-            if not self.can_unschedule(user):
-                self._refuse(_("unschedule"))
-            self.state = State.IN_REVIEW
+            action, comment = self._begin("unschedule", user, comment)
+            self.state = action.to_state
             self.published_at = self.revised_at = None
             self._save_workflow("state", "published_at", "revised_at")
             search.index_document(self)
             self._public_changed()
-            self._record(user, State.PUBLISHED, State.IN_REVIEW, comment)
+            self._record(user, State.PUBLISHED, self.state, comment)
+
+    def start_new_draft(self, user, comment=""):
+        """Anyone who may edit: copy the live edition into a new draft edition and return it."""
+        with transaction.atomic():
+            self._begin("start_new_draft", user)
+            draft = self._copy_as_new_edition(user)
+            draft._record(user, self.state, State.DRAFT, comment)
+        return draft
 
     def receive_import(self, publish_at=None, comment=""):
         """
@@ -495,7 +591,7 @@ class Publishable(models.Model):
         with transaction.atomic():
             self._refresh_state()
             if self.state != State.DRAFT or self.editions().exclude(pk=self.pk).exists():
-                self._refuse(_("import"))
+                raise TransitionError(_("Only a new item can be imported."))
             if publish_at is None:
                 self.state = State.IN_REVIEW
                 self._save_workflow("state")
@@ -506,18 +602,6 @@ class Publishable(models.Model):
                 search.index_document(self)
                 self._public_changed()
             self._record(None, State.DRAFT, self.state, comment)
-
-    def start_new_draft(self, user, comment=""):
-        """Anyone who may edit: copy the live edition into a new draft edition and return it."""
-        with transaction.atomic():
-            self._refresh_state()
-            if not self.can_start_new_draft(user):
-                if self.state in LIVE_STATES and self.editions().filter(state__in=WORKING_STATES).exists():
-                    raise TransitionError(_("A newer draft of this item already exists."))
-                self._refuse(_("start a new draft of"))
-            draft = self._copy_as_new_edition(user)
-            draft._record(user, self.state, State.DRAFT, comment)
-        return draft
 
     def _copy_as_new_edition(self, user):
         model = type(self)

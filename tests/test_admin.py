@@ -58,7 +58,10 @@ def test_buttons_are_exactly_the_allowed_transitions(client, writer, reviewer):
     assert "Submit for review" in page and "Approve and publish" not in page
     release.submit(writer)
     page = client.get(change_url(release)).content.decode()
-    assert "Approve and publish" not in page and "No workflow action is open to you" in page
+    assert "Approve and publish" not in page and "Recall to draft" in page
+    client.force_login(make_user("writer-3", group="Writers"))
+    page = client.get(change_url(release)).content.decode()
+    assert "No workflow action is open to you" in page
     client.force_login(reviewer)
     page = client.get(change_url(release)).content.decode()
     assert "Approve and publish" in page and "Return to draft" in page and "Withdraw" not in page
