@@ -25,9 +25,16 @@ URL_FIELDS = {models.URLField: {"assume_scheme": "https"}}
 
 
 class TransitionForm(forms.Form):
-    """Input for a workflow action: a comment (required to return or withdraw) and a publication time."""
+    """
+    Input for a workflow action: a comment (required to return or withdraw), a
+    publication time, and for an approval that replaces what readers have seen,
+    whether the change is major (with its public note) or minor.
+    """
 
+    MAJOR, MINOR = "major", "minor"
     comment = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    change = forms.ChoiceField(required=False, choices=[(MAJOR, _("Major change")), (MINOR, _("Minor change"))])
+    note = forms.CharField(required=False, max_length=500)
     publish_at = forms.DateTimeField(
         required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"],
@@ -218,6 +225,8 @@ class PublishableAdmin(DeletesOneByOne, admin.ModelAdmin):
             )
             if obj.state in LIVE_STATES and obj.working_edition():
                 extra_context["working_edition"] = obj.working_edition()
+            if obj.state in WORKING_STATES:
+                extra_context["live_edition"] = obj.live_edition()
         return super().change_view(request, object_id, form_url, extra_context)
 
     def get_urls(self):
@@ -249,6 +258,11 @@ class PublishableAdmin(DeletesOneByOne, admin.ModelAdmin):
                     messages.error(request, error)
             return HttpResponseRedirect(change_url)
         extra = {"publish_at": form.cleaned_data["publish_at"]} if TRANSITIONS[action].takes_time else {}
+        if TRANSITIONS[action].takes_change_note and obj.replaces_public_edition:
+            if not form.cleaned_data["change"]:
+                messages.error(request, _("Say whether this is a major change (with a public note) or a minor one."))
+                return HttpResponseRedirect(change_url)
+            extra.update(major=form.cleaned_data["change"] == TransitionForm.MAJOR, note=form.cleaned_data["note"])
         try:
             result = getattr(obj, action)(request.user, form.cleaned_data["comment"], **extra)
         except TransitionError as error:

@@ -30,8 +30,8 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from . import search
-from .text import plain_text, render_body
+from . import search, signals
+from .text import normalise_text, plain_text, render_body
 
 
 class TransitionError(Exception):
@@ -85,6 +85,8 @@ class Action:
     public_comment: bool = False
     #: Takes a publication time (the approval's "publish at").
     takes_time: bool = False
+    #: Asks, when it replaces what readers have seen, whether the change is major (with a public note).
+    takes_change_note: bool = False
     primary: bool = False
 
 
@@ -96,7 +98,7 @@ ACTIONS = (
     ),
     Action(
         "approve", _("Approve and publish"), _("approve"), (State.IN_REVIEW,), State.PUBLISHED, needs_publish=True,
-        takes_time=True, primary=True,
+        takes_time=True, takes_change_note=True, primary=True,
     ),
     Action(
         "return_to_draft", _("Return to draft"), _("return"), (State.IN_REVIEW,), State.DRAFT, needs_publish=True,
@@ -116,6 +118,10 @@ ACTIONS = (
     Action(
         "start_new_draft", _("Start a new draft"), _("start a new draft of"), LIVE_STATES, State.DRAFT,
         needs_publish=False, comment=NONE,
+    ),
+    Action(
+        "restore", _("Restore as a new draft"), _("restore"), (State.SUPERSEDED,), State.DRAFT,
+        needs_publish=False, prompt=_("Why (optional)"),
     ),
 )
 TRANSITIONS = {action.name: action for action in ACTIONS}
@@ -188,6 +194,17 @@ class Publishable(models.Model):
     )
     withdrawn_at = models.DateTimeField(null=True, blank=True, editable=False)
     withdrawal_reason = models.TextField(blank=True, editable=False)
+    change_note = models.TextField(
+        blank=True, editable=False,
+        help_text=_("The public note of a major change, given when this edition was approved; empty for a minor one."),
+    )
+    public_updated_at = models.DateTimeField(
+        _("publicly updated"), null=True, blank=True, editable=False,
+        help_text=_(
+            "The 'updated' time readers, feeds and search engines see: the first publication, or the last "
+            "approval of a major change. A minor change (a typo) leaves it."
+        ),
+    )
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -293,6 +310,19 @@ class Publishable(models.Model):
         return Transition.objects.filter(
             content_type=ContentType.objects.get_for_model(type(self)), document=self.document
         ).select_related("actor")
+
+    def change_notes(self):
+        """The document's major changes the public has seen, newest first: (date, note) pairs."""
+        return list(
+            self.editions().filter(state__in=(State.PUBLISHED, State.SUPERSEDED, State.WITHDRAWN), version__lte=self.version)
+            .exclude(change_note="").order_by("-version").values_list("public_updated_at", "change_note")
+        )
+
+    @property
+    def replaces_public_edition(self):
+        """True when approving this edition would change what readers have already seen."""
+        live = self.live_edition()
+        return live is not None and live.pk != self.pk and live.published_at is not None and live.published_at <= timezone.now()
 
     def last_change(self):
         """(who, when, the state it moved to or None) of the latest save or transition of this edition."""
@@ -406,6 +436,14 @@ class Publishable(models.Model):
         if self.editions().filter(state__in=WORKING_STATES).exists():
             raise TransitionError(_("A newer draft of this item already exists."))
 
+    def _check_restore(self, user):
+        working = self.editions().filter(state__in=WORKING_STATES).first()
+        if working is not None:
+            raise TransitionError(
+                _("Version %(version)s is being worked on: finish or delete it before restoring this one.")
+                % {"version": working.version}
+            )
+
     def authors(self):
         """Who wrote this version: its creator, its last editor and whoever submitted it."""
         submitters = self.history().filter(object_id=self.pk, to_state=State.IN_REVIEW).values_list("actor", flat=True)
@@ -464,17 +502,36 @@ class Publishable(models.Model):
 
         public_changed()
 
-    def _record(self, user, from_state, to_state, comment=""):
-        Transition.objects.create(
+    def _record(self, action, user, from_state, comment=""):
+        """
+        Write the move (or a plain comment) to the edition's history and, once the
+        transaction commits, announce it (``signals.transition_recorded``), so
+        that notifications go out only for what really happened, and their
+        failure can't undo it.
+        """
+        row = Transition.objects.create(
             content_type=ContentType.objects.get_for_model(type(self)),
             object_id=self.pk,
             document=self.document,
             version=self.version,
+            action=action,
             from_state=from_state,
-            to_state=to_state,
+            to_state=self.state,
             actor=user,
             comment=comment,
         )
+        transaction.on_commit(lambda: signals.transition_recorded.send_robust(sender=type(self), transition=row, edition=self))
+        return row
+
+    def add_comment(self, user, text):
+        """A remark in the item's conversation that moves nothing: a question, an answer, a note."""
+        text = (text or "").strip()
+        if not text:
+            raise TransitionError(_("Write something to comment."))
+        if not user.has_perm(self.change_permission()) and not user.has_perm(self.publish_permission()):
+            raise TransitionError(_("You may not comment on this %(model)s.") % {"model": self._meta.verbose_name})
+        with transaction.atomic():
+            return self._record(Transition.COMMENT, user, self.state, text)
 
     def _refuse(self, action):
         raise TransitionError(
@@ -491,7 +548,7 @@ class Publishable(models.Model):
                 self.last_edited_by = user
             self.state = action.to_state
             self._save_workflow("state", "last_edited_by")
-            self._record(user, State.DRAFT, self.state, comment)
+            self._record(action.name, user, State.DRAFT, comment)
 
     def recall(self, user, comment=""):
         """Author: take a submission back to draft before anyone has reviewed it."""
@@ -499,9 +556,9 @@ class Publishable(models.Model):
             action, comment = self._begin("recall", user, comment)
             self.state = action.to_state
             self._save_workflow("state")
-            self._record(user, State.IN_REVIEW, self.state, comment)
+            self._record(action.name, user, State.IN_REVIEW, comment)
 
-    def approve(self, user, comment="", publish_at=None):
+    def approve(self, user, comment="", publish_at=None, major=False, note=""):
         """
         Reviewer: publish now, or at ``publish_at`` (a future time schedules it).
 
@@ -509,9 +566,17 @@ class Publishable(models.Model):
         public edition at once and keeps the original publication time; a new
         edition of a scheduled document keeps its publication time unless
         ``publish_at`` gives another.
+
+        A new edition of something the public has seen is a *major* change, with
+        a public ``note`` ("Corrected the time of the press conference") that
+        readers see as "Updated …" and that moves the feeds' and search engines'
+        "updated" time, or a *minor* one (a typo) that moves neither.
         """
+        note = normalise_text((note or "").strip())
         with transaction.atomic():
             action, comment = self._begin("approve", user, comment)
+            if major and not note:
+                raise TransitionError(_("A major change needs a public note saying what changed."))
             now = timezone.now()
             previous = (
                 type(self).objects.select_for_update()
@@ -528,17 +593,27 @@ class Publishable(models.Model):
                 self.published_at = publish_at or previous.published_at
             else:
                 self.published_at = publish_at or now
+            self.revised_at = max(now, self.published_at)
+            if previous is not None and previous.public_updated_at is not None and previous.published_at <= now:
+                # It replaces what readers have seen: a major change says so, a minor one doesn't.
+                self.change_note = note if major else ""
+                self.public_updated_at = self.revised_at if major else max(previous.public_updated_at, self.published_at)
+            else:
+                self.change_note = ""
+                self.public_updated_at = self.published_at
             if previous is not None:
                 previous.state = State.SUPERSEDED
                 previous._save_workflow("state")
-            self.revised_at = max(now, self.published_at)
             self.state = action.to_state
             self.withdrawn_at = None
             self.withdrawal_reason = ""
-            self._save_workflow("state", "published_at", "revised_at", "withdrawn_at", "withdrawal_reason")
+            self._save_workflow(
+                "state", "published_at", "revised_at", "public_updated_at", "change_note", "withdrawn_at",
+                "withdrawal_reason",
+            )
             search.index_document(self)
             self._public_changed()
-            self._record(user, State.IN_REVIEW, self.state, comment)
+            self._record(action.name, user, State.IN_REVIEW, comment)
 
     def return_to_draft(self, user, comment):
         """Reviewer: send back to the author, saying why."""
@@ -546,7 +621,7 @@ class Publishable(models.Model):
             action, comment = self._begin("return_to_draft", user, comment)
             self.state = action.to_state
             self._save_workflow("state")
-            self._record(user, State.IN_REVIEW, self.state, comment)
+            self._record(action.name, user, State.IN_REVIEW, comment)
 
     def withdraw(self, user, reason):
         """Reviewer: take a published item down; the public sees the reason instead of the text."""
@@ -558,7 +633,7 @@ class Publishable(models.Model):
             self._save_workflow("state", "withdrawn_at", "withdrawal_reason")
             search.index_document(self)
             self._public_changed()
-            self._record(user, State.PUBLISHED, self.state, reason)
+            self._record(action.name, user, State.PUBLISHED, reason)
 
     def unschedule(self, user, comment=""):
         """
@@ -569,18 +644,29 @@ class Publishable(models.Model):
         with transaction.atomic():
             action, comment = self._begin("unschedule", user, comment)
             self.state = action.to_state
-            self.published_at = self.revised_at = None
-            self._save_workflow("state", "published_at", "revised_at")
+            self.published_at = self.revised_at = self.public_updated_at = None
+            self._save_workflow("state", "published_at", "revised_at", "public_updated_at")
             search.index_document(self)
             self._public_changed()
-            self._record(user, State.PUBLISHED, self.state, comment)
+            self._record(action.name, user, State.PUBLISHED, comment)
 
     def start_new_draft(self, user, comment=""):
         """Anyone who may edit: copy the live edition into a new draft edition and return it."""
         with transaction.atomic():
-            self._begin("start_new_draft", user)
+            action, comment = self._begin("start_new_draft", user, comment)
             draft = self._copy_as_new_edition(user)
-            draft._record(user, self.state, State.DRAFT, comment)
+            draft._record(action.name, user, self.state, comment)
+        return draft
+
+    def restore(self, user, comment=""):
+        """
+        Anyone who may edit: an earlier edition's content becomes a new draft, to be
+        reviewed and approved like any other; nothing public changes until then.
+        """
+        with transaction.atomic():
+            action, comment = self._begin("restore", user, comment)
+            draft = self._copy_as_new_edition(user)
+            draft._record(action.name, user, self.state, comment or _("Restored from version %(version)s") % {"version": self.version})
         return draft
 
     def receive_import(self, publish_at=None, comment=""):
@@ -597,11 +683,11 @@ class Publishable(models.Model):
                 self._save_workflow("state")
             else:
                 self.state = State.PUBLISHED
-                self.published_at = self.revised_at = publish_at
-                self._save_workflow("state", "published_at", "revised_at")
+                self.published_at = self.revised_at = self.public_updated_at = publish_at
+                self._save_workflow("state", "published_at", "revised_at", "public_updated_at")
                 search.index_document(self)
                 self._public_changed()
-            self._record(None, State.DRAFT, self.state, comment)
+            self._record(Transition.IMPORT, None, State.DRAFT, comment)
 
     def _copy_as_new_edition(self, user):
         model = type(self)
@@ -618,7 +704,8 @@ class Publishable(models.Model):
         draft.revision = 1
         # Nothing of the live edition's publication belongs to the draft: it is published (keeping
         # the document's first publication time) only when approved, and until then it may be deleted.
-        draft.published_at = draft.revised_at = None
+        draft.published_at = draft.revised_at = draft.public_updated_at = None
+        draft.change_note = ""
         draft.withdrawn_at = None
         draft.withdrawal_reason = ""
         draft.save()
@@ -643,9 +730,13 @@ class Transition(models.Model):
     version = models.PositiveIntegerField()
     from_state = models.CharField(max_length=20, choices=State.choices)
     to_state = models.CharField(max_length=20, choices=State.choices)
+    #: The action's name in ``TRANSITIONS``, or COMMENT for a remark that moves nothing, IMPORT for an import.
+    action = models.CharField(max_length=30, blank=True, db_index=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     at = models.DateTimeField(default=timezone.now)
     comment = models.TextField(blank=True)
+
+    COMMENT, IMPORT = "comment", "import"
 
     class Meta:
         ordering = ["-at", "-pk"]

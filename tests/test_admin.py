@@ -399,3 +399,28 @@ def test_unschedule_through_the_admin(client, writer, reviewer):
     client.post(transition_url(release, "unschedule"))
     release.refresh_from_db()
     assert release.state == State.IN_REVIEW and release.published_at is None
+
+
+def test_a_new_draft_says_the_live_version_stays_until_approved(client, writer, reviewer):
+    live = publish(make_release(author=writer), reviewer)
+    draft = live.start_new_draft(writer)
+    client.force_login(writer)
+    page = client.get(change_url(draft)).content.decode()
+    assert "Version 1 stays public, unchanged, until this version is approved." in page
+
+
+def test_approving_an_edit_of_a_public_item_asks_major_or_minor(client, writer, reviewer):
+    """The admin requires the choice; a major change's note reaches the edition."""
+    live = publish(make_release(author=writer), reviewer)
+    draft = live.start_new_draft(writer)
+    draft.submit(writer)
+    client.force_login(reviewer)
+    page = client.get(change_url(draft)).content.decode()
+    assert 'name="change" value="major"' in page and 'name="change" value="minor"' in page
+    response = client.post(transition_url(draft, "approve"), follow=True)
+    assert "major change (with a public note) or a minor one" in response.content.decode()
+    draft.refresh_from_db()
+    assert draft.state == State.IN_REVIEW
+    client.post(transition_url(draft, "approve"), {"change": "major", "note": "Corrected the venue."})
+    draft.refresh_from_db()
+    assert (draft.state, draft.change_note) == (State.PUBLISHED, "Corrected the venue.")

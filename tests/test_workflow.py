@@ -33,6 +33,12 @@ def in_state(make_item, state, author, reviewer):
     item.approve(reviewer)
     if state == "published":
         return item
+    if state == "superseded":
+        draft = item.start_new_draft(author)
+        draft.submit(author)
+        draft.approve(reviewer)
+        item.refresh_from_db()
+        return item
     item.withdraw(reviewer, "Issued in error.")
     return item
 
@@ -44,6 +50,7 @@ ACTIONS = {
     "withdraw": lambda item, user: item.withdraw(user, "Issued in error."),
     "unschedule": lambda item, user: item.unschedule(user),
     "recall": lambda item, user: item.recall(user),
+    "restore": lambda item, user: item.restore(user),
     "start_new_draft": lambda item, user: item.start_new_draft(user),
 }
 
@@ -53,6 +60,7 @@ ALLOWED = {
     ("draft", "submit", "author"), ("draft", "submit", "other_writer"), ("draft", "submit", "reviewer"),
     ("in_review", "approve", "reviewer"),
     ("in_review", "recall", "author"),
+    ("superseded", "restore", "author"), ("superseded", "restore", "other_writer"), ("superseded", "restore", "reviewer"),
     ("in_review", "return_to_draft", "reviewer"),
     ("published", "withdraw", "reviewer"),
     ("scheduled", "unschedule", "reviewer"),
@@ -66,9 +74,9 @@ ALLOWED = {
 EXPECTED_STATE = {
     "submit": State.IN_REVIEW, "approve": State.PUBLISHED, "return_to_draft": State.DRAFT,
     "withdraw": State.WITHDRAWN, "unschedule": State.IN_REVIEW, "start_new_draft": State.DRAFT,
-    "recall": State.DRAFT,
+    "recall": State.DRAFT, "restore": State.DRAFT,
 }
-STATES = ["draft", "in_review", "scheduled", "published", "withdrawn"]
+STATES = ["draft", "in_review", "scheduled", "published", "withdrawn", "superseded"]
 ROLES = ["author", "other_writer", "reviewer", "press_office"]
 
 
@@ -89,7 +97,7 @@ def test_transition_matrix(make_item, state, action, role):
     before = (item.state, Transition.objects.count(), type(item).objects.count())
     if (state, action, role) in ALLOWED:
         result = ACTIONS[action](item, actor)
-        changed = result if action == "start_new_draft" else type(item).objects.get(pk=item.pk)
+        changed = result if action in ("start_new_draft", "restore") else type(item).objects.get(pk=item.pk)
         assert changed.state == EXPECTED_STATE[action]
         assert Transition.objects.count() == before[1] + 1
         assert Transition.objects.first().actor == actor
@@ -413,3 +421,49 @@ def test_the_author_recalls_a_submission_and_it_is_recorded(make_item, writer, w
     assert (row.from_state, row.to_state, row.actor, row.comment) == (
         State.IN_REVIEW, State.DRAFT, writer, "Wrong figures, fixing them.",
     )
+
+
+def test_restore_makes_an_earlier_version_a_new_draft_and_changes_nothing_public(make_item, writer, reviewer):
+    """Restore goes through the workflow: a new draft with the old text, reviewed before it is public."""
+    first = publish(make_item(author=writer, title="First wording", summary="First summary."), reviewer)
+    second = first.start_new_draft(writer)
+    second.title, second.summary = "Second wording", "Second summary."
+    second.save_edit(writer, second.revision, ["title", "summary"])
+    second.submit(writer)
+    second.approve(reviewer)
+    first.refresh_from_db()
+    restored = first.restore(writer)
+    assert (restored.state, restored.version, restored.title, restored.summary) == (
+        State.DRAFT, 3, "First wording", "First summary.",
+    )
+    assert type(first).objects.published().get(document=first.document).pk == second.pk
+    assert restored.history().first().comment == "Restored from version 1"
+    with pytest.raises(TransitionError, match="Version 3 is being worked on"):
+        first.restore(writer)
+
+
+def test_major_and_minor_changes(make_item, writer, reviewer):
+    """A major change carries a public note and moves the public 'updated' time; a minor one moves neither."""
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        live = publish(make_item(author=writer), reviewer)
+    assert live.public_updated_at == live.published_at
+    with time_machine.travel(start + timedelta(days=1), tick=False):
+        minor = live.start_new_draft(writer)
+        minor.summary = "Typo fixed."
+        minor.save_edit(writer, minor.revision, ["summary"])
+        minor.submit(writer)
+        minor.approve(reviewer, major=False)
+    minor.refresh_from_db()
+    assert (minor.change_note, minor.public_updated_at) == ("", live.published_at)
+    with time_machine.travel(start + timedelta(days=2), tick=False):
+        major = minor.start_new_draft(writer)
+        major.submit(writer)
+        with pytest.raises(TransitionError, match="public note"):
+            major.approve(reviewer, major=True, note="  ")
+        major.approve(reviewer, major=True, note="Corrected the time of the press conference.")
+    major.refresh_from_db()
+    assert major.change_note == "Corrected the time of the press conference."
+    assert major.public_updated_at == start + timedelta(days=2)
+    assert major.published_at == live.published_at
+    assert major.change_notes() == [(start + timedelta(days=2), "Corrected the time of the press conference.")]
