@@ -26,7 +26,7 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
-from django.db.models import F, Q
+from django.db.models import F, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -165,6 +165,26 @@ class PublishableQuerySet(models.QuerySet):
     def awaiting_review_by(self, user):
         """In review, and not last edited by ``user`` (who could not approve it)."""
         return self.filter(state=State.IN_REVIEW).exclude(last_edited_by=user)
+
+    def with_last_move(self):
+        """
+        Each edition with its latest recorded action, its comment, who and when
+        (``last_action``, ``last_comment``, ``last_actor_id``, ``last_action_at``), read
+        from the history's (content type, edition, time) index one row per edition.
+        """
+        latest = Transition.objects.filter(
+            content_type=ContentType.objects.get_for_model(self.model), object_id=OuterRef("pk"),
+        ).exclude(action=Transition.COMMENT).order_by("-at", "-pk")
+        return self.annotate(
+            last_action=Subquery(latest.values("action")[:1]),
+            last_comment=Subquery(latest.values("comment")[:1]),
+            last_actor_id=Subquery(latest.values("actor")[:1]),
+            last_action_at=Subquery(latest.values("at")[:1]),
+        )
+
+    def returned(self):
+        """Drafts a reviewer sent back, with the comment saying why (see ``with_last_move``)."""
+        return self.with_last_move().filter(state=State.DRAFT, last_action="return_to_draft")
 
 
 class Publishable(models.Model):
@@ -740,6 +760,10 @@ class Transition(models.Model):
 
     class Meta:
         ordering = ["-at", "-pk"]
+        indexes = [
+            # An edition's conversation, and its latest move (``with_last_move``), newest first.
+            models.Index(fields=["content_type", "object_id", "-at"], name="releases_transition_edition"),
+        ]
 
     def __str__(self):
         return f"{self.get_from_state_display()} → {self.get_to_state_display()} by {self.actor} at {self.at:%Y-%m-%d %H:%M}"

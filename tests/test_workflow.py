@@ -467,3 +467,18 @@ def test_major_and_minor_changes(make_item, writer, reviewer):
     assert major.public_updated_at == start + timedelta(days=2)
     assert major.published_at == live.published_at
     assert major.change_notes() == [(start + timedelta(days=2), "Corrected the time of the press conference.")]
+
+
+def test_returned_drafts_carry_the_reviewers_comment(make_item, writer, reviewer):
+    """with_last_move/returned: what the desk and the changelists mark as 'Returned'."""
+    item = make_item(author=writer)
+    item.submit(writer)
+    item.return_to_draft(reviewer, "Shorter title, please.\nAnd check the date.")
+    item.add_comment(writer, "Will do.")  # a comment doesn't hide why it was returned
+    model = type(item)
+    returned = model.objects.returned().get(pk=item.pk)
+    assert (returned.last_action, returned.last_comment, returned.last_actor_id) == (
+        "return_to_draft", "Shorter title, please.\nAnd check the date.", reviewer.pk,
+    )
+    item.submit(writer)
+    assert not model.objects.returned().filter(pk=item.pk).exists()

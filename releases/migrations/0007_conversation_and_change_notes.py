@@ -62,6 +62,10 @@ class Migration(migrations.Migration):
             name='action',
             field=models.CharField(blank=True, db_index=True, max_length=30),
         ),
+        migrations.AddIndex(
+            model_name="transition",
+            index=models.Index(fields=["content_type", "object_id", "-at"], name="releases_transition_edition"),
+        ),
         migrations.RunPython(name_past_actions, migrations.RunPython.noop),
         migrations.RunPython(date_past_publications, migrations.RunPython.noop),
     ]
