@@ -6,7 +6,7 @@ from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import connection, models, transaction
-from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
+from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect, JsonResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -14,9 +14,11 @@ from django.utils.functional import cached_property
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from . import presence
 from .forms import EditionForm, NormalisedTextForm
 from .models import Advisory, Contact, Picture, ProgrammeEntry, Release, Source
 from .pictures import PictureField
+from .text import normalise_text
 from .workflow import LIVE_STATES, TRANSITIONS, WORKING_STATES, StaleEdit, State, TransitionError
 
 
@@ -214,10 +216,19 @@ class PublishableAdmin(DeletesOneByOne, admin.ModelAdmin):
         obj = self.get_object(request, object_id)
         extra_context = extra_context or {}
         if obj is not None:
+            if obj.editable and request.method == "GET" and self.has_change_permission(request, obj):
+                presence.mark_editing(obj, request.user)
+            transitions = obj.available_transitions(request.user)
             extra_context.update(
-                transitions=obj.available_transitions(request.user),
+                # Moves out of a draft go through the edit form, so that unsaved edits are saved first.
+                form_transitions=[action for action in transitions if obj.editable and action.name != "start_new_draft"],
+                transitions=[action for action in transitions if not obj.editable or action.name == "start_new_draft"],
                 transition_form=TransitionForm(),
-                history_rows=obj.history(),
+                conversation=obj.history(),
+                returned=type(obj).objects.returned().filter(pk=obj.pk).first(),
+                others_editing=presence.others_editing(obj, request.user),
+                presence_url=reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_presence", args=[obj.pk]),
+                comment_url=reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_comment", args=[obj.pk]),
                 editions=obj.editions().order_by("-version"),
                 preview_url=reverse("releases:preview", args=[obj.kind, obj.pk]),
                 blocked_transitions=obj.blocked_transitions(request.user),
@@ -237,7 +248,68 @@ class PublishableAdmin(DeletesOneByOne, admin.ModelAdmin):
                 self.admin_site.admin_view(self.transition_view),
                 name="%s_%s_transition" % info,
             ),
+            path("<path:object_id>/comment/", self.admin_site.admin_view(self.comment_view), name="%s_%s_comment" % info),
+            path("<path:object_id>/presence/", self.admin_site.admin_view(self.presence_view), name="%s_%s_presence" % info),
         ] + super().get_urls()
+
+    def comment_view(self, request, object_id):
+        """A remark in the item's conversation: it moves nothing and anyone on the desk may answer."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None:
+            raise Http404
+        if not self.has_view_permission(request, obj):
+            raise PermissionDenied
+        try:
+            obj.add_comment(request.user, normalise_text(request.POST.get("comment", "")))
+        except TransitionError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, _("Your comment is in the conversation."))
+        return HttpResponseRedirect(
+            reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_change", args=[obj.pk]) + "#nr-conversation"
+        )
+
+    def presence_view(self, request, object_id):
+        """The open form's heartbeat (POST), or its goodbye (POST with leaving=1): who else is editing, as JSON."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None or not self.has_change_permission(request, obj):
+            raise Http404
+        if request.POST.get("leaving"):
+            presence.stop_editing(obj, request.user)
+        else:
+            presence.mark_editing(obj, request.user)
+        others = [
+            {"name": name, "since": timezone.localtime(since).strftime("%H:%M")}
+            for name, since in presence.others_editing(obj, request.user)
+        ]
+        return JsonResponse({"others": others})
+
+    def response_change(self, request, obj):
+        """
+        A move out of a draft posted with the edit form ("Submit for review"): the
+        form has been validated and saved in this same transaction; now the move.
+        With form errors Django never gets here, so nothing moves and the errors show.
+        """
+        action = request.POST.get("_transition")
+        if action is None:
+            return super().response_change(request, obj)
+        change_url = reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_change", args=[obj.pk])
+        if action not in TRANSITIONS:
+            raise Http404
+        try:
+            getattr(obj, action)(request.user, normalise_text(request.POST.get("_transition_comment", "")))
+        except TransitionError as error:
+            messages.warning(request, _("Your changes were saved, but: %(error)s") % {"error": error})
+            return HttpResponseRedirect(change_url)
+        presence.stop_editing(obj, request.user)
+        messages.success(
+            request, _("Saved, and “%(item)s” is now %(state)s.") % {"item": obj, "state": str(obj.display_state).lower()},
+        )
+        return HttpResponseRedirect(change_url)
 
     def transition_view(self, request, object_id, action):
         """Run one workflow transition. The model checks state and permission; this only relays."""

@@ -758,6 +758,17 @@ class Transition(models.Model):
 
     COMMENT, IMPORT = "comment", "import"
 
+    @property
+    def label(self):
+        """What happened, in the newsroom's words: the action's label, "Comment" or "Imported"."""
+        if self.action in TRANSITIONS:
+            return TRANSITIONS[self.action].label
+        return {self.COMMENT: _("Comment"), self.IMPORT: _("Imported")}.get(self.action, _("Moved"))
+
+    @property
+    def moves(self):
+        return self.from_state != self.to_state
+
     class Meta:
         ordering = ["-at", "-pk"]
         indexes = [

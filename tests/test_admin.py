@@ -424,3 +424,97 @@ def test_approving_an_edit_of_a_public_item_asks_major_or_minor(client, writer, 
     client.post(transition_url(draft, "approve"), {"change": "major", "note": "Corrected the venue."})
     draft.refresh_from_db()
     assert (draft.state, draft.change_note) == (State.PUBLISHED, "Corrected the venue.")
+
+
+# --- the review loop: conversation, save-then-submit, presence (issue 10) -----------------
+
+
+def test_the_returned_writer_sees_the_comment_and_the_conversation(client, writer, reviewer):
+    release = make_release(author=writer)
+    release.submit(writer)
+    release.return_to_draft(reviewer, "The date in the second paragraph is wrong.\nPlease check it.")
+    client.force_login(writer)
+    page = client.get(change_url(release)).content.decode()
+    assert "Returned:</strong>" in page and "The date in the second paragraph is wrong." in page
+    conversation = page[page.index('id="nr-conversation"'):]
+    assert "reviewer-1</strong>" in conversation and "Return to draft" in conversation
+    assert conversation.index("Return to draft") < conversation.index("Submit for review")  # newest first
+
+
+def test_a_plain_comment_moves_nothing_and_joins_the_conversation(client, writer, reviewer):
+    release = make_release(author=writer)
+    release.submit(writer)
+    client.force_login(reviewer)
+    response = client.post(reverse("admin:releases_release_comment", args=[release.pk]), {"comment": "Is the quote cleared?"})
+    assert response.status_code == 302
+    client.force_login(writer)
+    client.post(reverse("admin:releases_release_comment", args=[release.pk]), {"comment": "Yes, by the spokesperson."})
+    release.refresh_from_db()
+    assert release.state == State.IN_REVIEW
+    page = client.get(change_url(release)).content.decode()
+    assert page.index("Yes, by the spokesperson.") < page.index("Is the quote cleared?")
+    # An empty comment is refused with a message; an outsider can't comment at all.
+    response = client.post(reverse("admin:releases_release_comment", args=[release.pk]), {"comment": "  "}, follow=True)
+    assert "Write something to comment." in response.content.decode()
+    client.force_login(make_user("outsider"))
+    response = client.post(reverse("admin:releases_release_comment", args=[release.pk]), {"comment": "Hello"})
+    assert response.status_code == 403
+    assert release.history().filter(action="comment").count() == 2
+
+
+def test_submit_from_the_form_saves_the_edits_first(client, writer):
+    """The 'Submit for review' button posts the edit form: the edit and the move happen together."""
+    release = make_release(author=writer, title="Draft title")
+    client.force_login(writer)
+    page = client.get(change_url(release)).content.decode()
+    assert 'form="release_form" name="_transition" value="submit"' in page
+    response = client.post(change_url(release), release_form(
+        release, title="Finished title", _transition="submit", _transition_comment="Ready for you.",
+    ))
+    assert response.status_code == 302
+    release.refresh_from_db()
+    assert (release.title, release.state) == ("Finished title", State.IN_REVIEW)
+    assert release.history().first().comment == "Ready for you."
+
+
+def test_submit_from_a_form_with_errors_moves_nothing(client, writer):
+    release = make_release(author=writer, title="Draft title")
+    client.force_login(writer)
+    response = client.post(change_url(release), release_form(release, title="", _transition="submit"))
+    assert response.status_code == 200
+    assert "This field is required." in response.content.decode()
+    release.refresh_from_db()
+    assert (release.title, release.state) == ("Draft title", State.DRAFT)
+
+
+def test_others_see_who_has_the_form_open_until_it_expires(client, writer, writer2):
+    import time_machine
+    from django.utils import timezone
+
+    release = make_release(author=writer)
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        client.force_login(writer)
+        client.get(change_url(release))
+    with time_machine.travel(start + timezone.timedelta(seconds=20), tick=False):
+        client.force_login(writer2)
+        page = client.get(change_url(release)).content.decode()
+        assert "writer-1 has been editing this since" in page
+    with time_machine.travel(start + timezone.timedelta(seconds=200), tick=False):
+        client.force_login(writer)
+        page = client.get(change_url(release)).content.decode()
+        assert "has been editing this since" not in page  # writer-2's notice expired, and you never see yourself
+
+
+def test_the_presence_heartbeat_and_goodbye(client, writer, writer2):
+    release = make_release(author=writer)
+    url = reverse("admin:releases_release_presence", args=[release.pk])
+    client.force_login(writer)
+    assert client.post(url).json() == {"others": []}
+    client.force_login(writer2)
+    assert [other["name"] for other in client.post(url).json()["others"]] == ["writer-1"]
+    client.force_login(writer)
+    client.post(url, {"leaving": "1"})
+    client.force_login(writer2)
+    assert client.post(url).json() == {"others": []}
+    assert client.get(url).status_code == 405
