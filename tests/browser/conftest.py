@@ -140,10 +140,13 @@ def open_in_admin(page, title, model="release"):
 
 
 def click_transition(page, label, comment=None, publish_at=None):
-    """Press one of the Workflow panel's buttons, filling its own form first."""
-    form = page.locator("form.nr-action").filter(has=page.get_by_role("button", name=label, exact=True))
+    """
+    Press one of the Workflow panel's buttons, filling its own inputs first. (On a
+    draft, a move's button and comment belong to the edit form, which it saves first.)
+    """
+    form = page.locator(".nr-action").filter(has=page.get_by_role("button", name=label, exact=True))
     if comment is not None:
-        form.locator("textarea[name=comment]").fill(comment)
+        form.locator("textarea").fill(comment)
     if publish_at is not None:
         form.locator("input[name=publish_at]").fill(publish_at)
     form.get_by_role("button", name=label, exact=True).click()
