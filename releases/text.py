@@ -8,6 +8,17 @@ import re
 
 import markdown
 import nh3
+from markdown.inlinepatterns import (
+    DoubleTagInlineProcessor,
+    IMAGE_LINK_RE,
+    IMAGE_REFERENCE_RE,
+    LINK_RE,
+    ImageInlineProcessor,
+    ImageReferenceInlineProcessor,
+    LinkInlineProcessor,
+    ShortImageReferenceInlineProcessor,
+    SimpleTagInlineProcessor,
+)
 
 ALLOWED_TAGS = {
     "p", "br", "h2", "h3", "h4", "ul", "ol", "li", "blockquote", "a", "strong", "em", "code", "hr",
@@ -56,16 +67,77 @@ def sanitise_html(html):
     )
 
 
-def render_body(source):
-    """Markdown source → sanitised HTML. Raw HTML in the source is escaped, never trusted."""
-    if not source:
-        return ""
+class _LinkInlineProcessor(LinkInlineProcessor):
+    """
+    ``[text](url)``, refusing what Python-Markdown's ``getLink`` can't end: a title opened
+    with a quote that never closes and holding a "(" (``[a](u" x="y(1))``) comes back as
+    "handled" with the end at index -1, which swallows the rest of the paragraph and cuts
+    an internal placeholder in half. Refused, the brackets stay literal text.
+    """
+
+    def getLink(self, data, index):
+        href, title, end, handled = super().getLink(data, index)
+        return href, title, end, handled and end > index
+
+
+class _ImageAsAltText:
+    """Pictures don't belong in a body (``img`` isn't allowed): ``![alt](url)`` reads as its alt text."""
+
+    def handleMatch(self, m, data):
+        element, start, end = super().handleMatch(m, data)
+        if element is None:
+            return element, start, end
+        return element.get("alt", ""), start, end
+
+
+class _ImageInlineProcessor(_ImageAsAltText, ImageInlineProcessor, _LinkInlineProcessor):
+    pass
+
+
+class _ImageReferenceInlineProcessor(_ImageAsAltText, ImageReferenceInlineProcessor):
+    pass
+
+
+class _ShortImageReferenceInlineProcessor(_ImageAsAltText, ShortImageReferenceInlineProcessor):
+    pass
+
+
+#: Emphasis by plain patterns, each returning exactly the span it matched. Python-Markdown
+#: 3.11's delimiter-run processor (``em_strong``) can end a span one character late: in
+#: ``*a**b*xyz`` the "x" is lost, and when that character opens an internal placeholder
+#: (code, an entity, a link) the placeholder's text is printed ("klzzwxh:0000").
+_EMPHASIS = [
+    (DoubleTagInlineProcessor(r"(\*{3})(.+?)\1", "strong,em"), "strong_em"),
+    (SimpleTagInlineProcessor(r"(\*{2})(.+?)\1", "strong"), "strong"),
+    (SimpleTagInlineProcessor(r"(?<!\w)(_{2})(?!_)(.+?)(?<!_)\1(?!\w)", "strong"), "strong_underscore"),
+    (SimpleTagInlineProcessor(r"(\*)([^*]+)\1", "em"), "emphasis"),
+    (SimpleTagInlineProcessor(r"(?<!\w)(_)(?!_)(.+?)(?<!_)\1(?!\w)", "em"), "emphasis_underscore"),
+]
+
+
+def body_markdown():
+    """The Markdown converter for bodies: no raw HTML, pictures as alt text, links and emphasis that keep every character."""
     md = markdown.Markdown(extensions=["sane_lists"], output_format="html")
     # Raw HTML typed by an editor is shown as text, not interpreted.
     md.preprocessors.deregister("html_block")
     md.inlinePatterns.deregister("html")
+    # Same names and priorities as Python-Markdown's own (markdown.inlinepatterns.build_inlinepatterns).
+    md.inlinePatterns.register(_LinkInlineProcessor(LINK_RE, md), "link", 160)
+    md.inlinePatterns.register(_ImageInlineProcessor(IMAGE_LINK_RE, md), "image_link", 150)
+    md.inlinePatterns.register(_ImageReferenceInlineProcessor(IMAGE_REFERENCE_RE, md), "image_reference", 140)
+    md.inlinePatterns.register(_ShortImageReferenceInlineProcessor(IMAGE_REFERENCE_RE, md), "short_image_ref", 125)
+    md.inlinePatterns.deregister("em_strong")
+    for priority, (processor, name) in zip(range(60, 50, -2), _EMPHASIS):
+        md.inlinePatterns.register(processor, name, priority)
+    return md
+
+
+def render_body(source):
+    """Markdown source → sanitised HTML. Raw HTML in the source is escaped, never trusted."""
+    if not source:
+        return ""
     # The page title is the only <h1>: an editor's top-level heading becomes a section heading.
-    converted = re.sub(r"<(/?)h1>", r"<\1h2>", md.convert(source))
+    converted = re.sub(r"<(/?)h1>", r"<\1h2>", body_markdown().convert(source))
     return sanitise_html(converted)
 
 
