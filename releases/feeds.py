@@ -6,6 +6,10 @@ over ``published()``), so a feed can never carry a draft, a scheduled item
 before its time or a withdrawn one. An entry's id is ``urn:uuid:<document>``:
 one id for the document across its editions, title edits and the site's
 hostname, so a feed reader shows an approved edit as an update, not a new item.
+
+Every text goes through ``normalise_text`` on its way out: input is normalised
+when it is saved, but a row stored before that (or written some other way) must
+not take the feeds down, and XML 1.0 can't carry control characters at all.
 """
 from django.conf import settings
 from django.contrib.syndication.views import Feed
@@ -14,7 +18,23 @@ from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed, Enclosure, Rss201rev2Feed
 
 from .models import Advisory, Release, Source
+from .text import normalise_text
 from .views import NewestFirst
+
+#: The feed fields that are prose and keep their line breaks; every other text is one line.
+MULTILINE_FIELDS = {"description", "subtitle", "content"}
+
+
+def xml_safe(fields):
+    """A feed's or an entry's fields with every text normalised, lists of texts (categories) included."""
+    def clean(name, value):
+        if isinstance(value, str):
+            return normalise_text(value, multiline=name in MULTILINE_FIELDS)
+        if isinstance(value, (list, tuple)) and all(isinstance(part, str) for part in value):
+            return [normalise_text(part, multiline=False) for part in value]
+        return value
+
+    return {name: clean(name, value) for name, value in fields.items()}
 
 
 class LatestFeed(Feed):
@@ -37,6 +57,12 @@ class LatestFeed(Feed):
             return feed(request, *args, **kwargs)
 
         return view
+
+    def get_feed(self, obj, request):
+        feed = super().get_feed(obj, request)
+        feed.feed = xml_safe(feed.feed)
+        feed.items = [xml_safe(item) for item in feed.items]
+        return feed
 
     def title(self):
         return f"{settings.NEWSROOM_SITE_NAME}: latest releases and advisories"

@@ -9,7 +9,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from releases.importers import import_digest
-from releases.models import Advisory, Release
+from releases.models import Advisory, ProgrammeEntry, Release, Source
+from releases.text import normalise_text
 
 from .factories import make_advisory, make_picture, make_release, make_source, publish
 
@@ -165,3 +166,42 @@ def test_pages_link_their_feeds(client, writer, reviewer):
         assert '<link rel="alternate" type="application/atom+xml"' in page and 'href="/feeds/latest.atom"' in page
     page = client.get(source.get_absolute_url()).content.decode()
     assert 'href="/sources/nato/feed.rss"' in page and 'href="/sources/nato/feed.atom"' in page
+
+
+# --- text stored before input was normalised ---------------------------------------------------
+
+#: What rows saved before the normaliser may hold: Word's manual line break, an ANSI escape, a form
+#: feed, DEL, a noncharacter, a Unicode line separator. None of them may reach XML 1.0.
+LEGACY_TITLES = [
+    "Pasted from Word\x0bsecond line",
+    "Digest \x1b[1mbold\x1b[0m title",
+    "Form\x0cfeed and DEL\x7f",
+    "Noncharacter \ufffe in Chișinău",
+    "Line\u2028separator “quoted”",
+]
+
+
+def store_legacy_text(release, advisory, title):
+    """Write hostile text straight into the rows, as data saved before the input fix would be."""
+    Release.objects.filter(pk=release.pk).update(title=title, summary=f"Summary: {title}")
+    Advisory.objects.filter(pk=advisory.pk).update(
+        title=f"Advisory {title}", summary=f"About {title}", venue=f"Hall {title}", accreditation=f"Ask {title}",
+    )
+    ProgrammeEntry.objects.create(advisory=advisory, time="09:00", description=f"Doors {title}")
+    Source.objects.filter(pk=release.source_id).update(name=f"Office {title}")
+
+
+@pytest.mark.parametrize("title", LEGACY_TITLES)
+def test_stored_control_characters_dont_break_any_feed(client, writer, reviewer, feed_format, title):
+    """Defect 3: a title with a control character took every feed down (500); now each feed parses."""
+    source = make_source("Legacy office", slug="legacy")
+    release = publish(make_release(source=source, author=writer), reviewer)
+    advisory = publish(make_advisory(source=source, author=writer), reviewer)
+    store_legacy_text(release, advisory, title)
+    clean = normalise_text(title, multiline=False)
+    for feed in (latest(client, feed_format), of_source(client, "legacy", feed_format)):
+        assert {entry.title for entry in feed.entries} == {clean, f"Advisory {clean}"}
+        assert {entry.author for entry in feed.entries} == {f"Office {clean}"}
+        release_entry = next(entry for entry in feed.entries if entry.title == clean)
+        assert normalise_text(f"Summary: {title}") in release_entry.summary
+    assert of_source(client, "legacy", feed_format).feed.title.startswith(f"Office {clean}")
