@@ -516,11 +516,17 @@ class Publishable(models.Model):
             if content:
                 self.save(update_fields=content)
 
-    def _public_changed(self):
-        """What the public sees changed: cached pages and validators go when the transaction commits."""
+    def _public_changed(self, action):
+        """
+        What the public sees changed, or will at a scheduled time: cached pages and
+        validators go (now and again on commit), and ``signals.public_changed`` is
+        sent inside this transaction, so that what must follow from it (a delivery
+        outbox) is written atomically with the move, or not at all.
+        """
         from .caching import public_changed  # caching reads the models, so it is imported late
 
         public_changed()
+        signals.public_changed.send(sender=type(self), edition=self, action=action)
 
     def _record(self, action, user, from_state, comment=""):
         """
@@ -632,7 +638,7 @@ class Publishable(models.Model):
                 "withdrawal_reason",
             )
             search.index_document(self)
-            self._public_changed()
+            self._public_changed(action.name)
             self._record(action.name, user, State.IN_REVIEW, comment)
 
     def return_to_draft(self, user, comment):
@@ -652,7 +658,7 @@ class Publishable(models.Model):
             self.withdrawal_reason = reason
             self._save_workflow("state", "withdrawn_at", "withdrawal_reason")
             search.index_document(self)
-            self._public_changed()
+            self._public_changed(action.name)
             self._record(action.name, user, State.PUBLISHED, reason)
 
     def unschedule(self, user, comment=""):
@@ -667,7 +673,7 @@ class Publishable(models.Model):
             self.published_at = self.revised_at = self.public_updated_at = None
             self._save_workflow("state", "published_at", "revised_at", "public_updated_at")
             search.index_document(self)
-            self._public_changed()
+            self._public_changed(action.name)
             self._record(action.name, user, State.PUBLISHED, comment)
 
     def start_new_draft(self, user, comment=""):
@@ -706,7 +712,7 @@ class Publishable(models.Model):
                 self.published_at = self.revised_at = self.public_updated_at = publish_at
                 self._save_workflow("state", "published_at", "revised_at", "public_updated_at")
                 search.index_document(self)
-                self._public_changed()
+                self._public_changed(Transition.IMPORT)
             self._record(Transition.IMPORT, None, State.DRAFT, comment)
 
     def _copy_as_new_edition(self, user):
