@@ -14,15 +14,20 @@ the subscription are one event to the client:
   carries the matching VTIMEZONE, generated from the zoneinfo database: 17:30
   in Brussels stays 17:30 in Brussels for a reader in any zone. An advisory
   whose time the source didn't state is an all-day event (VALUE=DATE).
+
+Every text goes through ``normalise_text`` on its way out, one line for the
+calendar's name, SUMMARY, LOCATION and CATEGORIES: iCalendar allows no control
+characters, and a bare CR in a title must not start a property of its own.
 """
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 from icalendar import Calendar, Event
 
-from .models import Advisory
+from .models import EVENT_DATE_MAX, EVENT_DATE_MIN, Advisory
+from .text import normalise_text
 
 #: How long after its start an event still counts as upcoming on the home page.
 UPCOMING_GRACE = timedelta(hours=6)
@@ -46,6 +51,7 @@ def build_calendar(advisories, request, name):
     calendar.add("prodid", f"-//{settings.NEWSROOM_SITE_NAME}//Media advisories//EN")
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
+    name = normalise_text(name, multiline=False)
     calendar.add("name", name)
     calendar.add("x-wr-calname", name)
     # How often a subscribed client should look again (RFC 7986, and the older Microsoft property).
@@ -56,11 +62,22 @@ def build_calendar(advisories, request, name):
         calendar.add_component(advisory_event(advisory, request))
         dates.append(advisory.event_date)
     if dates:
-        # Each zone's rules from a little before the first event to a year after the last.
+        # Each zone's rules from a little before the first event to a year after the last, within
+        # the dates an advisory may have: a row stored before the bounds (year 1 or 9999) would
+        # otherwise overflow the date arithmetic.
         calendar.add_missing_timezones(
-            first_date=min(dates) - timedelta(days=7), last_date=max(dates) + timedelta(days=366),
+            first_date=within_event_dates(min(dates)) - timedelta(days=7),
+            last_date=within_event_dates(max(dates)) + timedelta(days=366),
         )
     return calendar.to_ical()
+
+
+def within_event_dates(day):
+    return min(max(day, EVENT_DATE_MIN), EVENT_DATE_MAX)
+
+
+def one_line(text):
+    return normalise_text(text, multiline=False)
 
 
 def advisory_event(advisory, request):
@@ -75,14 +92,15 @@ def advisory_event(advisory, request):
         event.add("dtstart", advisory.local_start)
     else:
         event.add("dtstart", advisory.event_date)
-        event.add("dtend", advisory.event_date + timedelta(days=1))
-    event.add("summary", advisory.title)
+        if advisory.event_date < date.max:  # without DTEND a date event lasts its day (RFC 5545 §3.6.1)
+            event.add("dtend", advisory.event_date + timedelta(days=1))
+    event.add("summary", one_line(advisory.title))
     if advisory.location:
-        event.add("location", advisory.location)
-    event.add("description", event_description(advisory, url))
+        event.add("location", one_line(advisory.location))
+    event.add("description", normalise_text(event_description(advisory, url)))
     event.add("url", url)
     event.add("status", "CONFIRMED")
-    event.add("categories", ["Media advisory", advisory.source.name])
+    event.add("categories", ["Media advisory", one_line(advisory.source.name)])
     return event
 
 

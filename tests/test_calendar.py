@@ -12,7 +12,8 @@ from django.utils import timezone
 from icalendar import Calendar
 
 from releases.importers import import_digest
-from releases.models import Advisory
+from releases.models import EVENT_DATE_MAX, EVENT_DATE_MIN, Advisory, ProgrammeEntry, Source
+from releases.text import normalise_text
 
 from .factories import make_advisory, make_source, publish
 
@@ -173,3 +174,98 @@ def test_home_offers_the_calendar_subscription(client, db):
     page = client.get(reverse("releases:home")).content.decode()
     assert 'href="webcal://testserver/advisories.ics"' in page
     assert '<link rel="alternate" type="text/calendar"' in page
+
+
+# --- hostile titles and extreme dates ----------------------------------------------------------
+
+def content_lines(body):
+    """The calendar's content lines, unfolded, split where any calendar client might split one."""
+    text = body.decode().replace("\r\n ", "").replace("\r\n\t", "")
+    return [line for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n") if line]
+
+
+def round_trips(body):
+    """Parse the calendar, write it out again and parse that: the same events, a well-formed document."""
+    calendar = Calendar.from_ical(body)
+    again = Calendar.from_ical(calendar.to_ical())
+    assert [str(event["UID"]) for event in again.walk("VEVENT")] == [str(event["UID"]) for event in calendar.walk("VEVENT")]
+    return calendar
+
+
+@pytest.mark.parametrize("title", ["Briefing\r\nX-INJECTED:1", "Briefing\rX-INJECTED:1", "Briefing\nX-INJECTED:1"])
+def test_a_line_break_in_the_title_cannot_add_a_calendar_property(client, writer, reviewer, title):
+    """Defect 9: the single .ics wrote the raw title into NAME and X-WR-CALNAME (500 for \\r\\n, a new line for \\r)."""
+    advisory = publish(make_advisory(author=writer), reviewer)
+    Advisory.objects.filter(pk=advisory.pk).update(title=title)
+    for url in (reverse("releases:advisory-calendar", args=[advisory.slug]), reverse("releases:calendar")):
+        response = client.get(url)
+        assert response.status_code == 200
+        assert not [line for line in content_lines(response.content) if line.startswith("X-INJECTED")]
+        calendar = round_trips(response.content)
+        assert "X-INJECTED" not in calendar and "X-INJECTED" not in calendar.walk("VEVENT")[0]
+        assert str(calendar.walk("VEVENT")[0]["SUMMARY"]) == "Briefing X-INJECTED:1"
+    single = Calendar.from_ical(client.get(reverse("releases:advisory-calendar", args=[advisory.slug])).content)
+    assert str(single["NAME"]) == str(single["X-WR-CALNAME"]) == "Briefing X-INJECTED:1"
+
+
+@pytest.mark.parametrize("text", ["Word\x0bbreak", "Escape \x1b[1m", "Noncharacter \ufffe", "DEL\x7f and \x0c"])
+def test_stored_control_characters_are_left_out_of_the_calendars(client, writer, reviewer, text):
+    """A row saved before input was normalised: both calendars answer, parse, and carry no control character."""
+    advisory = publish(make_advisory(author=writer, city="Chișinău"), reviewer)
+    Advisory.objects.filter(pk=advisory.pk).update(
+        title=f"Title {text}", summary=f"Summary {text}", venue=f"Hall {text}", accreditation=f"Ask {text}",
+    )
+    ProgrammeEntry.objects.create(advisory=advisory, time=time(9, 0), description=f"Doors {text}")
+    Source.objects.filter(pk=advisory.source_id).update(name=f"Office {text}")
+    for url in (reverse("releases:advisory-calendar", args=[advisory.slug]), reverse("releases:calendar")):
+        response = client.get(url)
+        assert response.status_code == 200
+        assert not any((ord(c) < 32 and c not in "\r\n\t") or 0x7F <= ord(c) <= 0x9F or c in "\ufffe\uffff"
+                       for c in response.content.decode())
+        [event] = round_trips(response.content).walk("VEVENT")
+        assert str(event["SUMMARY"]) == normalise_text(f"Title {text}", multiline=False)
+        assert str(event["LOCATION"]).startswith(normalise_text(f"Hall {text}", multiline=False))
+        assert "Chișinău" in str(event["LOCATION"])
+        assert normalise_text(f"Doors {text}") in str(event["DESCRIPTION"])
+
+
+def extreme_advisory(writer, reviewer, event_date, event_time, zone):
+    return publish(make_advisory(author=writer, title=f"Event on {event_date} in {zone}", event_date=event_date,
+                                 event_time=event_time, time_zone=zone, city="Chișinău"), reviewer)
+
+
+@pytest.mark.parametrize("event_date, event_time, zone", [
+    (EVENT_DATE_MAX, time(23, 30), "Pacific/Kiritimati"),
+    (EVENT_DATE_MAX, None, "Pacific/Kiritimati"),
+    (EVENT_DATE_MIN, time(0, 0), "America/Los_Angeles"),
+    (EVENT_DATE_MIN, time(0, 0), "Pacific/Apia"),
+    (EVENT_DATE_MIN, None, "Pacific/Apia"),
+])
+def test_advisories_at_the_ends_of_the_date_range_are_served(client, writer, reviewer, event_date, event_time, zone):
+    """Defect 6: the first and last allowed dates, in the zones furthest from UTC, on every public surface."""
+    advisory = extreme_advisory(writer, reviewer, event_date, event_time, zone)
+    for url in (reverse("releases:home"), advisory.get_absolute_url()):
+        response = client.get(url)
+        assert response.status_code == 200
+        assert advisory.title in response.content.decode()
+    [event] = round_trips(client.get(reverse("releases:advisory-calendar", args=[advisory.slug])).content).walk("VEVENT")
+    assert event["DTSTART"].dt.year == event_date.year
+    assert (event["DTSTART"].dt.month, event["DTSTART"].dt.day) == (event_date.month, event_date.day)
+    # The subscription lists what is upcoming: the last allowed date, not the first (long past).
+    calendar = round_trips(read_calendar(client).to_ical())
+    assert (advisory.title in events_by_title(calendar)) == (event_date == EVENT_DATE_MAX)
+
+
+@pytest.mark.parametrize("event_time", [time(23, 30), None])
+def test_an_advisory_stored_in_year_9999_does_not_break_the_calendars(client, writer, reviewer, event_time):
+    """A row saved before the date bounds (31 December 9999) made both calendars answer 500."""
+    advisory = publish(make_advisory(author=writer, time_zone="Pacific/Kiritimati"), reviewer)
+    far = datetime.combine(date(9999, 12, 31), event_time or time(0, 0), tzinfo=ZoneInfo("Pacific/Kiritimati"))
+    Advisory.objects.filter(pk=advisory.pk).update(event_date=far.date(), event_time=event_time, starts_at=far)
+    for url in (reverse("releases:calendar"), reverse("releases:advisory-calendar", args=[advisory.slug])):
+        response = client.get(url)
+        assert response.status_code == 200
+        [event] = round_trips(response.content).walk("VEVENT")
+        assert event["DTSTART"].dt == (far if event_time else far.date())
+    for url in (reverse("releases:home"), advisory.get_absolute_url()):
+        assert client.get(url).status_code == 200
