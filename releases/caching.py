@@ -54,7 +54,7 @@ from django.utils.cache import patch_cache_control
 from django.views.decorators.http import condition
 
 from .calendar import UPCOMING_GRACE, calendar_past
-from .models import Advisory, Release
+from .models import EVENT_DATE_MAX, Advisory, Release
 from .workflow import State
 
 STATE_KEY = "newsroom:public-state"
@@ -95,7 +95,7 @@ class PublicState:
             self.facts.append(left)
             if left is not None:
                 moments.append(left + window)
-            if leaves is not None:
+            if leaves is not None and leaves.date() <= EVENT_DATE_MAX:  # a row from before the bounds can't overflow
                 coming.append(leaves + window)
         self.last_modified = max((moment for moment in moments if moment is not None), default=None)
         #: The next moment the state changes with nobody writing anything.
