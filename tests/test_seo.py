@@ -11,7 +11,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from releases.importers import import_digest
-from releases.models import Advisory, Release
+from releases.models import Advisory, Release, Source
+from releases.text import normalise_text
 
 from .factories import make_advisory, make_picture, make_release, make_source, publish
 
@@ -205,3 +206,37 @@ def test_advisory_event_time_in_structured_data_matches_the_page(client, writer,
     page = client.get(advisory.get_absolute_url()).content.decode()
     assert json_ld(page)["startDate"] == "2030-07-01T09:30:00-04:00"
     assert 'datetime="2030-07-01T09:30:00-04:00"' in page
+
+
+# --- text stored before input was normalised ---------------------------------------------------
+
+CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
+
+
+@pytest.mark.parametrize("text", ["Pasted from Word\x0bsecond line", "Escape \x1b[1m", "Noncharacter \ufffe", "Sep\u2028ar"])
+def test_stored_control_characters_stay_out_of_metadata(client, writer, reviewer, text):
+    """OpenGraph, Twitter and JSON-LD carry the title and summary on one line, without control characters."""
+    source = make_source("Legacy office", slug="legacy")
+    release = publish(make_release(source=source, author=writer), reviewer)
+    advisory = publish(make_advisory(source=source, author=writer), reviewer)
+    Release.objects.filter(pk=release.pk).update(title=f"Release {text}", summary=f"Summary {text}")
+    Advisory.objects.filter(pk=advisory.pk).update(title=f"Advisory {text}", summary=f"About {text}", venue=f"Hall {text}")
+    Source.objects.filter(pk=source.pk).update(name=f"Office {text}")
+    clean = normalise_text(text, multiline=False)
+    for item, kind in ((release, "Release"), (advisory, "Advisory")):
+        response = client.get(item.get_absolute_url())
+        assert response.status_code == 200
+        page = response.content.decode()
+        assert meta(page, "property", "og:title") == f"{kind} {clean}"
+        assert meta(page, "name", "twitter:title") == f"{kind} {clean}"
+        assert not CONTROL.search(meta(page, "property", "og:description"))
+        [block] = JSON_LD.findall(page)
+        assert not CONTROL.search(block)
+        data = json.loads(block)
+        assert data.get("headline", data.get("name")) == f"{kind} {clean}"
+        assert data.get("publisher", data.get("organizer"))["name"] == f"Office {clean}"
+        assert "</script" not in block
+    assert meta(client.get(advisory.get_absolute_url()).content.decode(), "property", "og:description") == f"About {clean}"
+    assert set(sitemap(client)) >= {f"http://testserver{release.get_absolute_url()}",
+                                    f"http://testserver{advisory.get_absolute_url()}",
+                                    "http://testserver/sources/legacy/"}

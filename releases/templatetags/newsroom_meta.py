@@ -5,6 +5,10 @@ canonical address and schema.org JSON-LD (``NewsArticle`` for releases,
 
 A withdrawn item keeps only what its notice page shows (title, dates, the
 cancelled state); its summary and body never reach a meta tag or the JSON-LD.
+
+Texts reach them on one line through ``normalise_text``: input is normalised on
+save, but a row stored earlier must not carry a control character into what
+crawlers and social previews read.
 """
 import json
 
@@ -13,10 +17,29 @@ from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.utils.safestring import mark_safe
 
+from releases.text import normalise_text
+
 register = template.Library()
 
 #: As django.utils.html.json_script does: nothing in the data can close the <script> element.
 JSON_SCRIPT_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
+
+
+@register.filter
+def one_line(value):
+    """Text for a meta tag: one line, no control characters."""
+    return normalise_text(str(value), multiline=False) if value else value
+
+
+def one_line_texts(data):
+    """The JSON-LD data with every string on one line (dicts and lists walked through)."""
+    if isinstance(data, str):
+        return normalise_text(data, multiline=False)
+    if isinstance(data, dict):
+        return {key: one_line_texts(value) for key, value in data.items()}
+    if isinstance(data, list):
+        return [one_line_texts(value) for value in data]
+    return data
 
 
 @register.simple_tag(takes_context=True)
@@ -36,7 +59,7 @@ def json_ld(context, item):
     data = advisory_data(item, request) if item.kind == "advisory" else release_data(item, request)
     if data is None:
         return ""
-    text = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False, indent=1).translate(JSON_SCRIPT_ESCAPES)
+    text = json.dumps(one_line_texts(data), cls=DjangoJSONEncoder, ensure_ascii=False, indent=1).translate(JSON_SCRIPT_ESCAPES)
     return mark_safe(f'<script type="application/ld+json">{text}</script>')
 
 
