@@ -14,7 +14,7 @@ from django.utils.functional import cached_property
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from . import presence
+from . import admin_panels, presence
 from .forms import EditionForm, NormalisedTextForm
 from .models import Advisory, Contact, Picture, ProgrammeEntry, Release, Source
 from .pictures import PictureField
@@ -229,6 +229,7 @@ class PublishableAdmin(DeletesOneByOne, admin.ModelAdmin):
                 others_editing=presence.others_editing(obj, request.user),
                 presence_url=reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_presence", args=[obj.pk]),
                 comment_url=reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_comment", args=[obj.pk]),
+                panels=admin_panels.render(request, obj),
                 editions=obj.editions().order_by("-version"),
                 preview_url=reverse("releases:preview", args=[obj.kind, obj.pk]),
                 blocked_transitions=obj.blocked_transitions(request.user),

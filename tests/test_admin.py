@@ -518,3 +518,21 @@ def test_the_presence_heartbeat_and_goodbye(client, writer, writer2):
     client.force_login(writer2)
     assert client.post(url).json() == {"others": []}
     assert client.get(url).status_code == 405
+
+
+def test_other_apps_add_panels_to_the_change_form(client, writer):
+    """releases.admin_panels: an app's panel shows on the form without releases importing the app."""
+    from django.utils.html import format_html
+
+    from releases import admin_panels
+
+    def panel(request, edition):
+        return format_html('<section class="test-panel">Distribution of “{}”</section>', edition.title)
+
+    admin_panels.register(panel)
+    try:
+        release = make_release(author=writer, title="Allies meet")
+        client.force_login(writer)
+        assert "Distribution of “Allies meet”" in client.get(change_url(release)).content.decode()
+    finally:
+        admin_panels._panels.remove(panel)
