@@ -1,12 +1,28 @@
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 
 import django_filters
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from . import search
-from .models import Release, Source
+from .models import EVENT_DATE_MAX, EVENT_DATE_MIN, Release, Source
+
+
+def within_date_range(value):
+    """
+    The filter's dates span the same years as an event may (1900 to 2199). A day beyond
+    that can't be turned into an instant in every server zone (0001-01-01 in Brussels is
+    in year 0 in UTC), and no press office has published anything there: it is a form
+    error the reader sees, with the list left empty, rather than a silently moved bound.
+    """
+    if not EVENT_DATE_MIN <= value <= EVENT_DATE_MAX:
+        raise ValidationError(
+            _("Give a date between %(first)s and %(last)s."),
+            params={"first": f"{EVENT_DATE_MIN.day} {EVENT_DATE_MIN:%B %Y}", "last": f"{EVENT_DATE_MAX.day} {EVENT_DATE_MAX:%B %Y}"},
+            code="out_of_range",
+        )
 
 
 class NewsroomFilter(django_filters.FilterSet):
@@ -28,10 +44,12 @@ class NewsroomFilter(django_filters.FilterSet):
         choices=KIND_CHOICES, method="filter_kind", empty_label=_("Releases and advisories"), label=_("Kind"),
     )
     date_from = django_filters.DateFilter(
-        method="filter_date_from", label=_("From"), widget=forms.DateInput(attrs={"type": "date"}),
+        method="filter_date_from", label=_("From"), validators=[within_date_range],
+        widget=forms.DateInput(attrs={"type": "date", "min": EVENT_DATE_MIN.isoformat(), "max": EVENT_DATE_MAX.isoformat()}),
     )
     date_to = django_filters.DateFilter(
-        method="filter_date_to", label=_("To"), widget=forms.DateInput(attrs={"type": "date"}),
+        method="filter_date_to", label=_("To"), validators=[within_date_range],
+        widget=forms.DateInput(attrs={"type": "date", "min": EVENT_DATE_MIN.isoformat(), "max": EVENT_DATE_MAX.isoformat()}),
     )
 
     class Meta:
@@ -56,8 +74,6 @@ class NewsroomFilter(django_filters.FilterSet):
         return queryset.filter(published_at__gte=start)
 
     def filter_date_to(self, queryset, name, value):
-        if value == date.max:
-            return queryset
         end = timezone.make_aware(datetime.combine(value + timedelta(days=1), time.min))
         return queryset.filter(published_at__lt=end)
 

@@ -138,6 +138,46 @@ def test_bad_filter_input_is_a_form_error_not_a_500(client, params):
     assert response.status_code == 200
 
 
+@pytest.mark.parametrize("zone", ["Europe/Brussels", "America/Los_Angeles", "Pacific/Kiritimati"])
+@pytest.mark.parametrize("params", [
+    {"date_from": "0001-01-01"}, {"date_to": "0001-01-01"}, {"date_from": "9999-12-31"}, {"date_to": "9999-12-31"},
+    {"date_from": "1899-12-31"}, {"date_to": "2200-01-01"}, {"date_from": "0001-01-01", "date_to": "9999-12-31"},
+])
+def test_dates_outside_the_range_are_a_form_error_in_any_server_zone(client, settings, writer, reviewer, zone, params):
+    """Defect 13: /?date_from=0001-01-01 was a 500 (OverflowError) on SQLite with TIME_ZONE=Europe/Brussels."""
+    settings.TIME_ZONE = zone
+    source = make_source("NATO", slug="nato")
+    release = publish(make_release(source=source, author=writer, title="Chișinău summit"), reviewer)
+    for url in (reverse("releases:home"), reverse("releases:source", args=["nato"])):
+        response = client.get(url, params)
+        assert response.status_code == 200
+        page = response.content.decode()
+        assert "Give a date between 1 January 1900 and 31 December 2199." in page
+        assert release.title not in page
+
+
+@pytest.mark.parametrize("zone", ["Europe/Brussels", "America/Los_Angeles", "Pacific/Kiritimati"])
+def test_the_ends_of_the_date_range_are_accepted(client, settings, writer, reviewer, zone):
+    """The first and last days of the range filter normally, in any server zone."""
+    settings.TIME_ZONE = zone
+    release = publish(make_release(author=writer, title="Chișinău summit"), reviewer)
+    for params in ({"date_from": "1900-01-01"}, {"date_to": "2199-12-31"}, {"date_from": "1900-01-01", "date_to": "2199-12-31"}):
+        response = client.get(reverse("releases:home"), params)
+        assert response.status_code == 200
+        assert release.title in response.content.decode()
+    assert release.title not in client.get(reverse("releases:home"), {"date_to": "1900-01-01"}).content.decode()
+
+
+@pytest.mark.parametrize("params", [
+    {"date_from": "garbage"}, {"date_to": "10000-01-01"}, {"date_from": "-0001-01-01"}, {"date_to": "2023-02-30"},
+    {"date_from": "\x00"}, {"date_to": "１９００-01-01"},
+])
+def test_garbage_dates_are_a_form_error(client, settings, params):
+    settings.TIME_ZONE = "Europe/Brussels"
+    response = client.get(reverse("releases:home"), params)
+    assert response.status_code in (200, 400)
+
+
 def test_bad_date_shows_a_field_error(client):
     page = client.get(reverse("releases:home"), {"date_from": "31/02/2023"}).content.decode()
     assert "Enter a valid date." in page
