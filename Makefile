@@ -1,5 +1,5 @@
 # Newsroom: the two commands.
-#   make run   set up .venv, migrate SQLite, load the demo, serve http://127.0.0.1:8000
+#   make run   set up .venv, migrate SQLite, load the demo, serve http://127.0.0.1:8000 with the mail worker
 #   make test  set up .venv, run the whole suite (on PostgreSQL when DATABASE_URL points at one)
 #   make test-postgres  the suite on the local PostgreSQL and Redis, as CI runs it
 PYTHON ?= python3
@@ -31,7 +31,12 @@ migrate: setup
 demo: migrate
 	$(BIN)/python manage.py load_demo
 
+# The server and, beside it, the worker that sends the notifications (the database queue). Ctrl-C
+# stops both; so does the server stopping for any other reason.
 run: demo
+	@$(BIN)/python manage.py mail_destination
+	@trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT; trap 'exit 130' INT TERM; \
+	$(BIN)/python manage.py db_worker --no-reload & worker=$$!; \
 	$(BIN)/python manage.py runserver $(HOST)
 
 # axe-core for the accessibility tests, pinned by package-lock.json. Without npm those tests
