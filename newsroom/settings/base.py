@@ -8,8 +8,10 @@ dev profile turns it on).
 import os
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlparse
 
 import dj_database_url
+import dj_email_url
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
@@ -53,7 +55,10 @@ INSTALLED_APPS = [
     "django_filters",
     "csp",
     "axes",
+    "django_tasks",
+    "django_tasks_db",
     "releases",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -207,6 +212,49 @@ AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+
+# Background tasks (notifications/tasks.py), through Django's Tasks API (the django-tasks backport).
+# TASKS_BACKEND=database (the default) keeps the queue in the database, worked by `manage.py
+# db_worker` (`make run` starts one beside the server); TASKS_BACKEND=rq keeps it in Redis (REDIS_URL),
+# shared by `manage.py rqworker --with-scheduler` on any number of machines.
+TASKS_BACKEND = os.environ.get("TASKS_BACKEND", "database")
+if TASKS_BACKEND == "database":
+    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+elif TASKS_BACKEND == "rq":
+    INSTALLED_APPS.append("django_rq")
+    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+else:
+    raise ImproperlyConfigured(f"TASKS_BACKEND must be 'database' or 'rq', not {TASKS_BACKEND!r}.")
+RQ_QUEUES = {"default": {"URL": REDIS_URL or "redis://127.0.0.1:6379/0", "DEFAULT_TIMEOUT": 300}}
+RQ_SHOW_ADMIN_LINK = False
+
+# E-mail: EMAIL_URL (smtp://user:password@host:25, submission://…:587 for STARTTLS, smtp://…:465?ssl=1,
+# console:, file:///absolute/folder) or the EMAIL_* variables one by one. With neither, mail is
+# printed on the console: the terminal of `make run`, or the worker's log.
+_email = dj_email_url.parse(os.environ["EMAIL_URL"]) if os.environ.get("EMAIL_URL") else {}
+if os.environ.get("EMAIL_URL", "").startswith("file:"):
+    _email["EMAIL_FILE_PATH"] = urlparse(os.environ["EMAIL_URL"]).path  # dj-email-url drops the leading /
+EMAIL_BACKEND = _email.get("EMAIL_BACKEND") or os.environ.get("EMAIL_BACKEND") or (
+    "django.core.mail.backends.smtp.EmailBackend" if os.environ.get("EMAIL_HOST")
+    else "django.core.mail.backends.console.EmailBackend"
+)
+EMAIL_HOST = _email.get("EMAIL_HOST") or os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = _email.get("EMAIL_PORT") or env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = _email.get("EMAIL_HOST_USER") or os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = _email.get("EMAIL_HOST_PASSWORD") or os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = _email.get("EMAIL_USE_TLS") or env_bool("EMAIL_USE_TLS")
+EMAIL_USE_SSL = _email.get("EMAIL_USE_SSL") or env_bool("EMAIL_USE_SSL")
+EMAIL_FILE_PATH = _email.get("EMAIL_FILE_PATH") or os.environ.get("EMAIL_FILE_PATH", "")
+# A mail server that doesn't answer holds a worker this long; then the delivery is tried again later.
+EMAIL_TIMEOUT = _email.get("EMAIL_TIMEOUT") or env_int("EMAIL_TIMEOUT", 30)
+DEFAULT_FROM_EMAIL = _email.get("DEFAULT_FROM_EMAIL") or os.environ.get("DEFAULT_FROM_EMAIL", "newsroom@localhost")
+SERVER_EMAIL = _email.get("SERVER_EMAIL") or os.environ.get("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
+# Links in e-mails are absolute: the address the newsroom's staff reach the site at.
+NEWSROOM_BASE_URL = os.environ.get("NEWSROOM_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Notifications (notifications/): how many times one is tried before it is marked failed in the
+# admin, and the first wait between tries (doubled after each failure).
+NEWSROOM_MAIL_ATTEMPTS = env_int("NEWSROOM_MAIL_ATTEMPTS", 5)
+NEWSROOM_MAIL_RETRY_SECONDS = env_int("NEWSROOM_MAIL_RETRY_SECONDS", 60)
 
 # Public lists
 NEWSROOM_PAGE_SIZE = env_int("NEWSROOM_PAGE_SIZE", 20)
