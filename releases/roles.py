@@ -9,6 +9,7 @@ ever makes the groups match this table.
 from django.contrib.auth.management import create_permissions
 from django.apps import apps
 from django.contrib.auth.models import Group, Permission
+from django.db.models import Q
 
 WRITING = [
     "view_release", "add_release", "change_release", "delete_release",
@@ -16,6 +17,8 @@ WRITING = [
     "view_programmeentry", "add_programmeentry", "change_programmeentry", "delete_programmeentry",
     "view_picture", "add_picture", "change_picture", "delete_picture",
     "view_source", "view_contact",
+    # Writers and reviewers choose media lists (names, criteria, sizes), never read the directory.
+    "journalists.view_medialist",
 ]
 
 ROLES = {
@@ -27,6 +30,11 @@ ROLES = {
         "view_release", "view_advisory", "view_programmeentry",
         # Sources' logos.
         "view_picture", "add_picture", "change_picture", "delete_picture",
+        # The media directory: journalists' personal data and the lists built from it.
+        "journalists.view_journalist", "journalists.add_journalist",
+        "journalists.change_journalist", "journalists.delete_journalist",
+        "journalists.view_medialist", "journalists.add_medialist",
+        "journalists.change_medialist", "journalists.delete_medialist",
     ],
 }
 
@@ -34,14 +42,25 @@ ROLES = {
 def setup_roles():
     """Make each group hold exactly its permissions. Returns (group, permission count) pairs."""
     # Permissions are normally created after migrate; make sure they exist when called right after it.
-    create_permissions(apps.get_app_config("releases"), verbosity=0)
+    # A bare codename is the releases app's; another app's is written "app_label.codename".
+    labelled_roles = {
+        name: [codename if "." in codename else f"releases.{codename}" for codename in codenames]
+        for name, codenames in ROLES.items()
+    }
+    for app_label in sorted({permission.split(".")[0] for labelled in labelled_roles.values() for permission in labelled}):
+        create_permissions(apps.get_app_config(app_label), verbosity=0)
     result = []
-    for name, codenames in ROLES.items():
+    for name, labelled in labelled_roles.items():
         group, _ = Group.objects.get_or_create(name=name)
-        permissions = Permission.objects.filter(content_type__app_label="releases", codename__in=codenames)
-        missing = set(codenames) - set(permissions.values_list("codename", flat=True))
+        wanted = Q(pk__in=[])
+        for permission in labelled:
+            app_label, codename = permission.split(".")
+            wanted |= Q(content_type__app_label=app_label, codename=codename)
+        permissions = Permission.objects.filter(wanted)
+        found = {f"{app_label}.{codename}" for app_label, codename in permissions.values_list("content_type__app_label", "codename")}
+        missing = set(labelled) - found
         if missing:
             raise LookupError(f"Unknown permissions for {name}: {', '.join(sorted(missing))}")
         group.permissions.set(permissions)
-        result.append((group, len(codenames)))
+        result.append((group, len(labelled)))
     return result
