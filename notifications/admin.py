@@ -66,7 +66,7 @@ class NotificationPreferenceAdmin(admin.ModelAdmin):
         preference = NotificationPreference.objects.filter(user=request.user).first() or NotificationPreference(
             user=request.user
         )
-        form = MyPreferencesForm(request.POST or None, instance=preference)
+        form = MyPreferencesForm(request.POST if request.method == "POST" else None, instance=preference)
         if request.method == "POST" and form.is_valid():
             form.save()
             self.message_user(request, _("Your notification preferences are saved."), messages.SUCCESS)

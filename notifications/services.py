@@ -55,7 +55,10 @@ def may_read(user, model):
 
 
 def reviewers(model):
-    return get_user_model().objects.with_perm(model.publish_permission(), is_active=True).filter(is_staff=True)
+    """Active staff who may approve items of this kind: by their groups, their own permissions, or as superusers."""
+    return get_user_model().objects.with_perm(
+        model.publish_permission(), is_active=True, backend="django.contrib.auth.backends.ModelBackend",
+    ).filter(is_staff=True)
 
 
 def recipients(event, transition, edition):
