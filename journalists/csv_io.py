@@ -123,6 +123,7 @@ def parse_journalists(data):
     delimiter = ";" if "," not in text.split("\n", 1)[0] and ";" in text.split("\n", 1)[0] else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     records = []
+    last_line = 0
     try:
         header = next(reader, None)
         last_line = reader.line_num
@@ -132,7 +133,8 @@ def parse_journalists(data):
             if len(records) > MAX_ROWS:
                 break
     except csv.Error as error:
-        preview.problems.append(Problem(reader.line_num, f"the CSV is malformed here ({error}); check the quotes"))
+        # Reported where the record began: an unclosed quote swallows the lines after it.
+        preview.problems.append(Problem(last_line + 1, f"the CSV is malformed from here ({error}); check the quotes"))
         return preview
     if not header or not any(cell.strip() for cell in header):
         preview.problems.append(Problem(1, "the file is empty; the first line must name the columns"))
@@ -347,23 +349,24 @@ def write_journalists(preview, user=None, media_list=None, file_name="CSV"):
         raise ValueError("a preview with problems can't be written")
     if media_list is not None and media_list.kind != MediaList.Kind.STATIC:
         raise ValueError("journalists are added to static lists only")
+    new_rows, updated_rows = preview.new, preview.updated
     result = ImportResult(unchanged=len(preview.unchanged))
     now = timezone.now()
     try:
         with transaction.atomic():
-            created = [Journalist(email=row.email, **row.values) for row in preview.new]
+            created = [Journalist(email=row.email, **row.values) for row in new_rows]
             Journalist.objects.bulk_create(created, batch_size=500)
-            for row, journalist in zip(preview.new, created):
+            for row, journalist in zip(new_rows, created):
                 row.existing = journalist
             updated = []
-            for row in preview.updated:
+            for row in updated_rows:
                 for name, value in row.values.items():
                     setattr(row.existing, name, value)
                 row.existing.updated_at = now
                 updated.append(row.existing)
-            fields = sorted({name for row in preview.updated for name in row.values} | {"updated_at"})
+            fields = sorted({name for row in updated_rows for name in row.values} | {"updated_at"})
             Journalist.objects.bulk_update(updated, fields, batch_size=500)
-            changed_rows = preview.new + preview.updated
+            changed_rows = new_rows + updated_rows
             _set_related(changed_rows, "languages", "language_id")
             _set_related(changed_rows, "sources", "source_id")
             if media_list is not None:
