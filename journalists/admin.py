@@ -94,6 +94,13 @@ class JournalistAdmin(admin.ModelAdmin):
     def export_csv(self, request, queryset):
         return csv_response(csv_io.export_journalists(queryset), "journalists.csv")
 
+    def may_import(self, request):
+        return self.has_add_permission(request) and self.has_change_permission(request)
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {**(extra_context or {}), "may_import": self.may_import(request)}
+        return super().changelist_view(request, extra_context)
+
     def get_urls(self):
         info = self.opts.app_label, self.opts.model_name
         view = self.admin_site.admin_view
@@ -123,7 +130,7 @@ class JournalistAdmin(admin.ModelAdmin):
 
     def import_view(self, request):
         """Upload a file: its report by line, and a Confirm button if nothing is wrong. Nothing is written here."""
-        if not (self.has_add_permission(request) and self.has_change_permission(request)):
+        if not self.may_import(request):
             raise PermissionDenied
         form = ImportForm(request.POST or None, request.FILES or None)
         preview = None
@@ -149,7 +156,7 @@ class JournalistAdmin(admin.ModelAdmin):
         ))
 
     def confirm_import_view(self, request):
-        if not (self.has_add_permission(request) and self.has_change_permission(request)):
+        if not self.may_import(request):
             raise PermissionDenied
         pending = request.session.get(SESSION_KEY)
         if not pending or request.POST.get("digest") != pending["digest"]:
