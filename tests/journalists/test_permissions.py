@@ -123,3 +123,17 @@ def test_a_criteria_list_needs_a_criterion(client, press_officer):
     response = client.post(reverse("admin:journalists_medialist_add"), {"name": "Everyone", "kind": "criteria", "kinds": ""})
     assert response.status_code == 200
     assert "Choose at least one criterion" in response.content.decode()
+
+
+def test_roles_hold_the_directory_permissions():
+    """The press office manages journalists and lists; writers and reviewers may only view lists."""
+    from django.contrib.auth.models import Group
+
+    def directory_permissions(group):
+        return set(Group.objects.get(name=group).permissions.filter(
+            content_type__app_label="journalists").values_list("codename", flat=True))
+
+    assert directory_permissions("Press office") == {
+        f"{action}_{model}" for action in ("view", "add", "change", "delete") for model in ("journalist", "medialist")
+    }
+    assert directory_permissions("Writers") == directory_permissions("Reviewers") == {"view_medialist"}
