@@ -213,6 +213,7 @@ def _read_rows(records, columns, preview):
     for language in Language.objects.all():
         languages[language.code.casefold()] = language.code
         languages[language.name.casefold()] = language.code
+    accepted = {"kinds": _accepted(Kinds), "basis": _accepted(Journalist.Basis)}
     seen = {}
     for line, record in records:
         if len(record) != len(columns):
@@ -221,7 +222,7 @@ def _read_rows(records, columns, preview):
             ))
             continue
         cells = {name: _unescape(value) for name, value in zip(columns, record)}
-        row = _read_row(line, cells, sources, languages, preview.problems)
+        row = _read_row(line, cells, sources, languages, accepted, preview.problems)
         if row is None:
             continue
         if row.email in seen:
@@ -237,7 +238,7 @@ def _unescape(value):
     return value[1:] if value.startswith("'") and value[1:2] in FORMULA_START else value
 
 
-def _read_row(line, cells, sources, languages, problems):
+def _read_row(line, cells, sources, languages, accepted, problems):
     """A ``Row``, or None after adding each of the row's problems."""
     found = []
     values = {}
@@ -277,8 +278,8 @@ def _read_row(line, cells, sources, languages, problems):
             else:
                 found.append(f"unknown source “{value[:80]}” (add it in the admin first, or check its spelling)")
     if "kinds" in cells:
-        values["kinds"] = _choice(cells["kinds"], Kinds, "kinds", found, default=Kinds.BOTH)
-    values["basis"] = _choice(cells["basis"], Journalist.Basis, "basis", found)
+        values["kinds"] = _choice(cells["kinds"], accepted["kinds"], "kinds", found, default=Kinds.BOTH)
+    values["basis"] = _choice(cells["basis"], accepted["basis"], "basis", found)
     values["basis_date"] = _date(cells["basis_date"], found)
     if "notes" in cells:
         values["notes"] = normalise_text(cells["notes"], multiline=True).strip()
@@ -294,16 +295,23 @@ def _values(cell, separators):
     return list(dict.fromkeys(value.strip() for value in cell.split(separators[0]) if value.strip()))
 
 
-def _choice(cell, choices, column, found, default=None):
+def _choice(cell, accepted, column, found, default=None):
     value = cell.strip().casefold()
     if not value and default is not None:
         return default
-    for choice in choices:
-        if value in (choice.value.casefold(), str(choice.label).casefold()):
-            return choice.value
-    allowed = ", ".join(choice.value for choice in choices)
+    if value in accepted:
+        return accepted[value]
+    allowed = ", ".join(dict.fromkeys(accepted.values()))
     found.append(f"{column} “{cell.strip()[:40]}” is not one of: {allowed}" if value else f"the {column} is empty")
     return None
+
+
+def _accepted(choices):
+    """What a cell may say for each choice: its value or its label, in any case."""
+    return {
+        **{str(choice.label).casefold(): choice.value for choice in choices},
+        **{choice.value.casefold(): choice.value for choice in choices},
+    }
 
 
 def _date(cell, found):
@@ -323,18 +331,31 @@ def _match_directory(rows):
     by_email = {}
     emails = [row.email for row in rows]
     for start in range(0, len(emails), 500):
-        chunk = Journalist.objects.filter(email__in=emails[start:start + 500]).prefetch_related("languages", "sources")
+        chunk = Journalist.objects.filter(email__in=emails[start:start + 500])
         by_email.update((journalist.email, journalist) for journalist in chunk)
+    held_languages = _related_ids("languages", "language_id", [journalist.pk for journalist in by_email.values()])
+    held_sources = _related_ids("sources", "source_id", [journalist.pk for journalist in by_email.values()])
     for row in rows:
         journalist = by_email.get(row.email)
         if journalist is None:
             continue
         row.existing = journalist
         row.changes = [name for name, value in row.values.items() if getattr(journalist, name) != value]
-        if row.languages is not None and set(row.languages) != {language.pk for language in journalist.languages.all()}:
+        if row.languages is not None and set(row.languages) != held_languages.get(journalist.pk, set()):
             row.changes.append("languages")
-        if row.sources is not None and set(row.sources) != {source.pk for source in journalist.sources.all()}:
+        if row.sources is not None and set(row.sources) != held_sources.get(journalist.pk, set()):
             row.changes.append("sources")
+
+
+def _related_ids(name, column, journalist_ids):
+    """{journalist pk: {language codes or source pks}}, read from the link table in chunks (no model per link)."""
+    through = getattr(Journalist, name).through
+    held = {}
+    for start in range(0, len(journalist_ids), 500):
+        links = through.objects.filter(journalist_id__in=journalist_ids[start:start + 500])
+        for journalist_id, value in links.values_list("journalist_id", column):
+            held.setdefault(journalist_id, set()).add(value)
+    return held
 
 
 # --- writing ------------------------------------------------------------------
@@ -412,19 +433,27 @@ def export_journalists(queryset):
     """The journalists as CSV lines (a generator of str), the first carrying the BOM and the header."""
     writer = csv.writer(_Line())
     yield "\ufeff" + writer.writerow(COLUMNS)
-    journalists = queryset.order_by("name", "email").prefetch_related("languages", "sources")
-    for journalist in journalists.iterator(chunk_size=1000):
-        yield writer.writerow([_escape(value) for value in (
-            journalist.name,
-            journalist.outlet,
-            journalist.email,
-            SEPARATOR.join(language.code for language in journalist.languages.all()),
-            SEPARATOR.join(source.name for source in journalist.sources.all()),
-            journalist.kinds,
-            journalist.basis,
-            journalist.basis_date.isoformat(),
-            journalist.notes,
-        )])
+    source_names = dict(Source.objects.values_list("pk", "name"))
+    journalists = queryset.order_by("name", "email")
+    for start in range(0, 10**9, 1000):
+        # Keyset-free chunks by position are fine here: an export reads, it doesn't edit as it goes.
+        chunk = list(journalists[start:start + 1000])
+        if not chunk:
+            break
+        ids = [journalist.pk for journalist in chunk]
+        languages, sources = _related_ids("languages", "language_id", ids), _related_ids("sources", "source_id", ids)
+        for journalist in chunk:
+            yield writer.writerow([_escape(value) for value in (
+                journalist.name,
+                journalist.outlet,
+                journalist.email,
+                SEPARATOR.join(sorted(languages.get(journalist.pk, ()))),
+                SEPARATOR.join(sorted(source_names[pk] for pk in sources.get(journalist.pk, ()))),
+                journalist.kinds,
+                journalist.basis,
+                journalist.basis_date.isoformat(),
+                journalist.notes,
+            )])
 
 
 def _escape(value):
