@@ -9,6 +9,9 @@ from django.utils.translation import gettext_lazy as _
 from . import search
 from .models import EVENT_DATE_MAX, EVENT_DATE_MIN, Release, Source
 
+#: The browser's date picker offers only the days the filter accepts.
+DATE_INPUT = forms.DateInput(attrs={"type": "date", "min": EVENT_DATE_MIN.isoformat(), "max": EVENT_DATE_MAX.isoformat()})
+
 
 def within_date_range(value):
     """
@@ -20,7 +23,10 @@ def within_date_range(value):
     if not EVENT_DATE_MIN <= value <= EVENT_DATE_MAX:
         raise ValidationError(
             _("Give a date between %(first)s and %(last)s."),
-            params={"first": f"{EVENT_DATE_MIN.day} {EVENT_DATE_MIN:%B %Y}", "last": f"{EVENT_DATE_MAX.day} {EVENT_DATE_MAX:%B %Y}"},
+            params={
+                "first": f"{EVENT_DATE_MIN.day} {EVENT_DATE_MIN:%B %Y}",
+                "last": f"{EVENT_DATE_MAX.day} {EVENT_DATE_MAX:%B %Y}",
+            },
             code="out_of_range",
         )
 
@@ -45,11 +51,11 @@ class NewsroomFilter(django_filters.FilterSet):
     )
     date_from = django_filters.DateFilter(
         method="filter_date_from", label=_("From"), validators=[within_date_range],
-        widget=forms.DateInput(attrs={"type": "date", "min": EVENT_DATE_MIN.isoformat(), "max": EVENT_DATE_MAX.isoformat()}),
+        widget=DATE_INPUT,
     )
     date_to = django_filters.DateFilter(
         method="filter_date_to", label=_("To"), validators=[within_date_range],
-        widget=forms.DateInput(attrs={"type": "date", "min": EVENT_DATE_MIN.isoformat(), "max": EVENT_DATE_MAX.isoformat()}),
+        widget=DATE_INPUT,
     )
 
     class Meta:
