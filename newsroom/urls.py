@@ -2,9 +2,12 @@ from django.contrib import admin
 from django.urls import include, path
 
 from releases.admin import review_queue
+from releases.desk import desk_view
 
 urlpatterns = [
     path("admin/review/", admin.site.admin_view(review_queue), name="review-queue"),
+    # The admin's home page is the desk (releases/desk.py): the index with each role's panels.
+    path("admin/", admin.site.admin_view(desk_view), name="desk"),
     path("admin/", admin.site.urls),
     path("", include("releases.urls")),
 ]

@@ -15,6 +15,8 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from . import admin_panels, presence
+from .compare_views import CompareView, compare_link
+from .desk import DeskFilter, returned_marker
 from .forms import EditionForm, NormalisedTextForm
 from .models import Advisory, Contact, Picture, ProgrammeEntry, Release, Source
 from .pictures import PictureField
@@ -118,8 +120,8 @@ class PublishableAdmin(DeletesOneByOne, admin.ModelAdmin):
 
     change_form_template = "admin/releases/publishable_change_form.html"
     form = EditionForm
-    list_display = ["title", "source", "state_label", "version", "published_at", "updated_at", "last_edited_by"]
-    list_filter = [EditionFilter, ReviewFilter, "state", "source", "published_at"]
+    list_display = ["title", "source", "state_label", returned_marker, "version", "published_at", "updated_at", "last_edited_by"]
+    list_filter = [EditionFilter, DeskFilter, ReviewFilter, "state", "source", "published_at"]
     list_select_related = ["source", "last_edited_by"]
     search_fields = ["title", "summary", "slug"]
     autocomplete_fields = ["contacts"]
@@ -128,6 +130,10 @@ class PublishableAdmin(DeletesOneByOne, admin.ModelAdmin):
     show_full_result_count = False
     paginator = EstimatedCountPaginator
     formfield_overrides = URL_FIELDS
+
+    def get_queryset(self, request):
+        # Each row's latest move, for the "Returned" marker (one indexed subquery per row shown).
+        return super().get_queryset(request).with_last_move()
 
     @admin.display(description=_("state"), ordering="state")
     def state_label(self, obj):
@@ -232,6 +238,7 @@ class PublishableAdmin(DeletesOneByOne, admin.ModelAdmin):
                 panels=admin_panels.render(request, obj),
                 editions=obj.editions().order_by("-version"),
                 preview_url=reverse("releases:preview", args=[obj.kind, obj.pk]),
+                compare=compare_link(obj, request.user),
                 blocked_transitions=obj.blocked_transitions(request.user),
                 item=obj,
             )
@@ -248,6 +255,11 @@ class PublishableAdmin(DeletesOneByOne, admin.ModelAdmin):
                 "<path:object_id>/transition/<str:action>/",
                 self.admin_site.admin_view(self.transition_view),
                 name="%s_%s_transition" % info,
+            ),
+            path(
+                "<path:object_id>/compare/",
+                self.admin_site.admin_view(CompareView.as_view(model_admin=self)),
+                name="%s_%s_compare" % info,
             ),
             path("<path:object_id>/comment/", self.admin_site.admin_view(self.comment_view), name="%s_%s_comment" % info),
             path("<path:object_id>/presence/", self.admin_site.admin_view(self.presence_view), name="%s_%s_presence" % info),
