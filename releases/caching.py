@@ -13,6 +13,10 @@ conditional request that still matches.
 The facts change the moment anything public changes:
 - a publication or an approved edit: a newer approval time (``revised_at``);
 - a withdrawal: a newer withdrawal time;
+- a source or contact edited (a name, a logo, a contact no longer public): a newer
+  ``updated_at`` among sources or contacts; a deletion leaves no row to date it, so
+  ``Source.delete`` and ``Contact.delete`` call ``public_changed`` (as their saves do, so
+  that the state cached before the edit goes at once);
 - a scheduled item's time arriving: nothing is written then, but the item
   enters ``public_or_withdrawn(now)`` and its approval time is its publication
   time, so the newest approval time moves at that very moment;
@@ -38,9 +42,9 @@ may keep them but asks before each reuse, which costs a 304); with
 cache holds a response past the next scheduled publication. Logged-in users get
 ``private, no-cache``; the staff preview stays ``private, no-store``.
 
-Edits of sources and contacts do not move the validators (those rows carry no
-timestamps): they show with the next publication, approval or withdrawal, or
-after a deploy with a new ``NEWSROOM_CACHE_VERSION``.
+A change made behind the models' back (a raw ``UPDATE`` in a database shell) moves
+no validator: it shows within ``NEWSROOM_PAGE_CACHE_SECONDS``, with the next
+change, or after a deploy with a new ``NEWSROOM_CACHE_VERSION``.
 """
 import hashlib
 from datetime import timedelta
@@ -54,7 +58,7 @@ from django.utils.cache import patch_cache_control
 from django.views.decorators.http import condition
 
 from .calendar import UPCOMING_GRACE, calendar_past
-from .models import EVENT_DATE_MAX, Advisory, Release
+from .models import EVENT_DATE_MAX, Advisory, Contact, Release, Source
 from .workflow import State
 
 STATE_KEY = "newsroom:public-state"
@@ -87,6 +91,13 @@ class PublicState:
             self.facts += [approved_at, withdrawn_at]
             moments += [approved_at, withdrawn_at]
             coming.append(earliest(model.objects.scheduled(now), "published_at"))
+        # Sources and contacts carry their own time of change (``updated_at``, indexed): a renamed
+        # source, a new logo, a contact no longer public. A deletion leaves no row to date it;
+        # ``Source.delete`` and ``Contact.delete`` announce it through ``public_changed``.
+        for model in (Source, Contact):
+            changed_at = newest(model.objects.all(), "updated_at")
+            self.facts.append(changed_at)
+            moments.append(changed_at)
         events = Advisory.objects.published(now)
         for window in (UPCOMING_GRACE, calendar_past()):
             # The latest start that has left the window, and the next one to leave it.

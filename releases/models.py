@@ -51,12 +51,24 @@ class Source(models.Model):
     def handles(self):
         return HANDLE_RE.findall(self.social_handles)
 
+    def save(self, *args, **kwargs):
+        # Pages naming the source (its logo too: the admin saves the source with its logo) are sent again.
+        from .caching import public_changed  # caching reads these models, so it is imported late
+
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+            public_changed()
+
     def delete(self, *args, **kwargs):
+        from .caching import public_changed
+
         # Through Picture.delete(), so the logo's files go too (a database cascade would leave them).
         with transaction.atomic():
             for logo in Picture.objects.filter(source=self):
                 logo.delete()
-            return super().delete(*args, **kwargs)
+            result = super().delete(*args, **kwargs)
+            public_changed()
+            return result
 
 
 class Contact(models.Model):
@@ -87,6 +99,24 @@ class Contact(models.Model):
 
     def __str__(self):
         return f"{self.name} ({self.source})" if self.source_id else self.name
+
+    def save(self, *args, **kwargs):
+        # A contact no longer public must leave the pages now, in every cache that holds them.
+        from .caching import public_changed  # caching reads these models, so it is imported late
+
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+            public_changed()
+
+    def delete(self, *args, **kwargs):
+        # A deletion leaves no newer ``updated_at`` behind: announce it. (A bulk queryset.delete()
+        # bypasses this: the admin's bulk action must delete one by one.)
+        from .caching import public_changed
+
+        with transaction.atomic():
+            result = super().delete(*args, **kwargs)
+            public_changed()
+            return result
 
 
 class Illustrated:

@@ -3,12 +3,15 @@ from datetime import date, timedelta
 
 import pytest
 import time_machine
-from django.test import override_settings
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client, override_settings
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import http_date
 
-from .factories import make_advisory, make_release, make_source, publish
+from releases.models import Picture
+
+from .factories import image_bytes, make_advisory, make_contact, make_release, make_source, publish
 
 SURFACES = {
     "home": lambda item, advisory: reverse("releases:home"),
@@ -29,8 +32,8 @@ SURFACES = {
 @pytest.fixture
 def newsroom(writer, reviewer):
     """One public release and one public advisory of one source, published an hour ago."""
-    source = make_source("NATO", slug="nato")
     with time_machine.travel(timezone.now() - timedelta(hours=1)):
+        source = make_source("NATO", slug="nato")
         release = publish(make_release(source=source, author=writer, title="Summit declaration"), reviewer)
         advisory = publish(make_advisory(source=source, author=writer, title="Summit press conference",
                                          event_date=date.today() + timedelta(days=5)), reviewer)
@@ -167,3 +170,112 @@ def test_preview_stays_private_and_unstored(client, writer):
     response = client.get(reverse("releases:preview", args=["release", release.pk]))
     assert response["Cache-Control"] == "private, no-store"
     assert "ETag" not in response
+
+
+# --- sources and contacts: every fact a page shows moves its validators ---------------------
+
+
+@pytest.fixture
+def press_desk(press_officer):
+    """A second browser: the press office, logged in to the admin, beside the anonymous reader's."""
+    desk = Client()
+    desk.force_login(press_officer)
+    return desk
+
+
+@pytest.fixture
+def contact(newsroom):
+    """A public contact, with a phone number, on the public release."""
+    release, _ = newsroom
+    with time_machine.travel(timezone.now() - timedelta(minutes=30)):
+        person = make_contact(source=release.source, name="Ana Novák", role="Spokesperson", phone="+32 2 707 50 41")
+    release.contacts.add(person)
+    return person
+
+
+def contact_form(contact, **changes):
+    data = {
+        "name": contact.name, "kind": contact.kind, "role": contact.role, "source": contact.source_id,
+        "email": contact.email, "phone": contact.phone, "is_public": "on" if contact.is_public else "",
+    }
+    data.update(changes)
+    return {name: value for name, value in data.items() if value != ""}
+
+
+def source_form(source, logo=None, **changes):
+    data = {
+        "name": source.name, "slug": source.slug, "website": source.website, "description": source.description,
+        "social_handles": source.social_handles,
+        "logo-TOTAL_FORMS": "1", "logo-INITIAL_FORMS": "1" if logo else "0",
+        "logo-MIN_NUM_FORMS": "0", "logo-MAX_NUM_FORMS": "1",
+    }
+    if logo:
+        data.update({"logo-0-id": logo.pk, "logo-0-source": source.pk, "logo-0-alt_text": logo.alt_text})
+    data.update(changes)
+    return data
+
+
+def test_unticking_a_contact_public_in_the_admin_changes_the_validators(client, newsroom, contact, press_desk):
+    """The press office hides a contact: a browser holding the old page is sent the new one, without the phone."""
+    url = newsroom[0].get_absolute_url()
+    first = client.get(url)
+    assert "+32 2 707 50 41" in first.content.decode()
+    saved = press_desk.post(reverse("admin:releases_contact_change", args=[contact.pk]), contact_form(contact, is_public=""))
+    assert saved.status_code == 302, saved.content.decode()[:2000]
+    response = client.get(url, HTTP_IF_NONE_MATCH=first["ETag"])
+    assert response.status_code == 200
+    assert "+32 2 707 50 41" not in response.content.decode() and "Ana Novák" not in response.content.decode()
+    assert client.get(url, HTTP_IF_MODIFIED_SINCE=first["Last-Modified"]).status_code == 200
+
+
+def test_deleting_a_contact_in_the_admin_changes_the_validators(client, newsroom, contact, press_desk):
+    """A deleted contact leaves no newer row behind, so the deletion itself must retire the validators."""
+    url = newsroom[0].get_absolute_url()
+    first = client.get(url)
+    deleted = press_desk.post(reverse("admin:releases_contact_delete", args=[contact.pk]), {"post": "yes"})
+    assert deleted.status_code == 302, deleted.content.decode()[:2000]
+    response = client.get(url, HTTP_IF_NONE_MATCH=first["ETag"])
+    assert response.status_code == 200 and "+32 2 707 50 41" not in response.content.decode()
+
+
+def test_renaming_a_source_in_the_admin_changes_the_validators(client, newsroom, press_desk):
+    """Every page naming the source is sent again with the new name."""
+    release, _ = newsroom
+    urls = [release.get_absolute_url(), release.source.get_absolute_url(), reverse("releases:feed-rss")]
+    firsts = [client.get(url) for url in urls]
+    saved = press_desk.post(reverse("admin:releases_source_change", args=[release.source.pk]),
+                            source_form(release.source, name="NATO – OTAN, Chișinău office"))
+    assert saved.status_code == 302, saved.content.decode()[:2000]
+    for url, first in zip(urls, firsts):
+        response = client.get(url, HTTP_IF_NONE_MATCH=first["ETag"])
+        assert response.status_code == 200, url
+        assert "NATO – OTAN, Chișinău office" in response.content.decode(), url
+
+
+def test_a_new_or_removed_logo_changes_the_validators(client, newsroom, press_desk, settings, tmp_path):
+    """Uploading a logo, then deleting it, in the source's admin form: each time the source page is sent again."""
+    settings.MEDIA_ROOT = tmp_path
+    source = newsroom[0].source
+    url = source.get_absolute_url()
+    first = client.get(url)
+    change = reverse("admin:releases_source_change", args=[source.pk])
+    upload = SimpleUploadedFile("nato.png", image_bytes("PNG", size=(300, 300)))
+    saved = press_desk.post(change, source_form(source, **{"logo-0-image": upload, "logo-0-alt_text": "NATO logo"}))
+    assert saved.status_code == 302, saved.content.decode()[:2000]
+    with_logo = client.get(url, HTTP_IF_NONE_MATCH=first["ETag"])
+    assert with_logo.status_code == 200 and 'alt="NATO logo"' in with_logo.content.decode()
+    logo = Picture.objects.get(source=source)
+    removed = press_desk.post(change, source_form(source, logo=logo, **{"logo-0-DELETE": "on"}))
+    assert removed.status_code == 302, removed.content.decode()[:2000]
+    response = client.get(url, HTTP_IF_NONE_MATCH=with_logo["ETag"])
+    assert response.status_code == 200 and 'alt="NATO logo"' not in response.content.decode()
+
+
+def test_a_source_edit_outside_the_admin_changes_the_validators(client, newsroom):
+    """The model's own save moves them (a shell, a command), not only the admin form."""
+    source = newsroom[0].source
+    first = client.get(source.get_absolute_url())
+    source.description = "The Alliance, in Brussels."
+    source.save()
+    response = client.get(source.get_absolute_url(), HTTP_IF_NONE_MATCH=first["ETag"])
+    assert response.status_code == 200 and "The Alliance, in Brussels." in response.content.decode()
