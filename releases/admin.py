@@ -15,6 +15,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from . import admin_panels, presence
+from .compare_views import CompareView, compare_link
 from .desk import DeskFilter, returned_marker
 from .forms import EditionForm, NormalisedTextForm
 from .models import Advisory, Contact, Picture, ProgrammeEntry, Release, Source
@@ -237,6 +238,7 @@ class PublishableAdmin(DeletesOneByOne, admin.ModelAdmin):
                 panels=admin_panels.render(request, obj),
                 editions=obj.editions().order_by("-version"),
                 preview_url=reverse("releases:preview", args=[obj.kind, obj.pk]),
+                compare=compare_link(obj, request.user),
                 blocked_transitions=obj.blocked_transitions(request.user),
                 item=obj,
             )
@@ -253,6 +255,11 @@ class PublishableAdmin(DeletesOneByOne, admin.ModelAdmin):
                 "<path:object_id>/transition/<str:action>/",
                 self.admin_site.admin_view(self.transition_view),
                 name="%s_%s_transition" % info,
+            ),
+            path(
+                "<path:object_id>/compare/",
+                self.admin_site.admin_view(CompareView.as_view(model_admin=self)),
+                name="%s_%s_compare" % info,
             ),
             path("<path:object_id>/comment/", self.admin_site.admin_view(self.comment_view), name="%s_%s_comment" % info),
             path("<path:object_id>/presence/", self.admin_site.admin_view(self.presence_view), name="%s_%s_presence" % info),
