@@ -38,8 +38,12 @@ read or fill the page cache.
 
 Cache-Control for anonymous responses: ``public, no-cache`` by default (any cache
 may keep them but asks before each reuse, which costs a 304); with
-``NEWSROOM_CACHE_MAX_AGE`` > 0, ``public, max-age=N``, N cut short so that no
-cache holds a response past the next scheduled publication. Logged-in users get
+``NEWSROOM_CACHE_MAX_AGE`` > 0, ``public, max-age=N`` with the same N always, so
+a shared cache or a browser may show a publication, a withdrawal or any edit up
+to N seconds late. N is never cut short before a scheduled publication: no
+header may depend on a time the public must not know (an embargo). For the same
+reason nothing here sends ``Expires`` or ``Age``, and the page cache's own expiry
+and the state's lifetime stay inside the server. Logged-in users get
 ``private, no-cache``; the staff preview stays ``private, no-store``.
 
 A change made behind the models' back (a raw ``UPDATE`` in a database shell) moves
@@ -132,19 +136,6 @@ class PublicState:
         digest = hashlib.sha256(repr([self.etag_base, *variant]).encode()).hexdigest()[:32]
         return f'"{digest}"'
 
-    def max_age(self, now):
-        """
-        How long a cache may reuse a response without asking: ``NEWSROOM_CACHE_MAX_AGE``, cut
-        short so that no cache holds a page past the next scheduled publication (an embargo
-        lifts on time) or the next event leaving a list. 0 means "ask every time".
-        """
-        limit = settings.NEWSROOM_CACHE_MAX_AGE
-        if limit <= 0:
-            return 0
-        if self.changes_at is None:
-            return limit
-        return max(0, min(limit, int((self.changes_at - now).total_seconds())))
-
 
 def public_changed():
     """
@@ -208,7 +199,9 @@ def public_cache(view):
         response = respond(request, *args, **kwargs)
         if authenticated:
             patch_cache_control(response, private=True, no_cache=True)
-        elif max_age := state.max_age(timezone.now()):
+        elif (max_age := settings.NEWSROOM_CACHE_MAX_AGE) > 0:
+            # The same N whatever is scheduled: counting down to the next publication would tell
+            # anyone reading the headers when an embargo lifts.
             patch_cache_control(response, public=True, max_age=max_age)
         else:
             # Kept, but revalidated before every use: a 304 costs a cache read.

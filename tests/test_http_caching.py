@@ -3,6 +3,7 @@ from datetime import date, timedelta
 
 import pytest
 import time_machine
+from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client, override_settings
 from django.urls import reverse
@@ -137,13 +138,14 @@ def test_anonymous_responses_are_public_and_revalidated(client, url):
 
 
 @override_settings(NEWSROOM_CACHE_MAX_AGE=60)
-def test_max_age_is_configurable_and_ends_before_a_scheduled_publication(client, newsroom, writer, reviewer):
+def test_max_age_is_configurable_and_the_same_before_a_scheduled_publication(client, newsroom, writer, reviewer):
+    """The configured max-age, unchanged as a scheduled publication nears (a countdown would give its time away)."""
     home = reverse("releases:home")
     assert client.get(home)["Cache-Control"] == "public, max-age=60"
     moment = timezone.now() + timedelta(seconds=45)
     publish(make_release(source=newsroom[0].source, author=writer), reviewer, at=moment)
     with time_machine.travel(moment - timedelta(seconds=20), tick=False):
-        assert client.get(home)["Cache-Control"] == "public, max-age=20"
+        assert client.get(home)["Cache-Control"] == "public, max-age=60"
     with time_machine.travel(moment + timedelta(seconds=1), tick=False):
         assert client.get(home)["Cache-Control"] == "public, max-age=60"
 
@@ -279,3 +281,45 @@ def test_a_source_edit_outside_the_admin_changes_the_validators(client, newsroom
     source.save()
     response = client.get(source.get_absolute_url(), HTTP_IF_NONE_MATCH=first["ETag"])
     assert response.status_code == 200 and "The Alliance, in Brussels." in response.content.decode()
+
+
+# --- no header gives a scheduled time away ---------------------------------------------------
+
+
+def comparable(headers):
+    """Every header but Date; the policy's directives, which django-csp writes in no fixed order, sorted."""
+    headers = {name: value for name, value in headers.items() if name != "Date"}
+    if "Content-Security-Policy" in headers:
+        headers["Content-Security-Policy"] = sorted(headers["Content-Security-Policy"].split("; "))
+    return headers
+
+
+@override_settings(NEWSROOM_CACHE_MAX_AGE=60)
+@pytest.mark.parametrize("ahead", [timedelta(seconds=7), timedelta(seconds=30), timedelta(hours=2)])
+def test_no_header_reveals_a_scheduled_publication(client, newsroom, writer, reviewer, ahead):
+    """
+    Two newsrooms alike but for a release scheduled ``ahead``: every public address answers
+    both with the same status and headers (Date aside), and so does its conditional repeat.
+    """
+    release, advisory = newsroom
+    embargoed = make_release(source=release.source, author=writer, title="Summit embargoed statement", slug="embargoed")
+    urls = [surface(release, advisory) for surface in SURFACES.values()] + ["/releases/embargoed/", "/?q=embargoed"]
+
+    def answers():
+        cache.clear()  # a newsroom of its own: nothing cached, its count of changes at zero
+        seen = {}
+        for url in urls:
+            response = client.get(url)
+            repeat = client.get(url, HTTP_IF_NONE_MATCH=response.get("ETag", '"none"'))
+            seen[url] = [(answer.status_code, comparable(answer.headers)) for answer in (response, repeat)]
+        return seen
+
+    moment = timezone.now().replace(microsecond=0)
+    with time_machine.travel(moment, tick=False):
+        without = answers()
+        embargoed.submit(writer)
+        embargoed.approve(reviewer, publish_at=moment + ahead)
+        scheduled = answers()
+    assert without["/"][0][1]["Cache-Control"] == "public, max-age=60"
+    for url in urls:
+        assert scheduled[url] == without[url], url
