@@ -4,9 +4,17 @@ advisories that press offices send out (``demo/digest.txt`` is a real one).
 
 Each item is a title line, a blank line, ``Source: NAME``, a blank line, then
 body paragraphs up to the next item's title (the line two above the next
-``Source:`` line). The digest is read completely before anything is written,
-so a malformed digest is refused with the line to fix and leaves the database
-untouched; the writing happens in one transaction for the same reason.
+item's ``Source:`` line). A body paragraph may start with "Source:" too
+("Source: Eurostat figures for 2023 show…"), so a ``Source:`` line starts an
+item only where the layout says so (see ``_starts_item``). The digest is read
+completely before anything is written, so a malformed digest is refused with
+the line to fix and leaves the database untouched; the writing happens in one
+transaction for the same reason.
+
+Text is stored as the admin stores it (``releases.text.normalise_text``):
+control characters are dropped, and the line breaks some editors put inside a
+line (Word's manual line break, form feeds, U+2028) become line breaks in the
+body and spaces in titles and names.
 
 The importer takes from the text only what the text states. An advisory whose
 time isn't given keeps an empty time (the admin flags it), one whose place
@@ -28,9 +36,15 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from .models import HANDLE_RE, Advisory, Contact, ProgrammeEntry, Release, Source
+from .models import (
+    EVENT_DATE_MAX, EVENT_DATE_MIN, HANDLE_RE, Advisory, Contact, ProgrammeEntry, Release, Source,
+)
+from .text import normalise_text
 
 SOURCE_PREFIX = "Source:"
+#: How a sentence ends, and so neither a title (a headline may ask or exclaim) nor a source's name.
+SENTENCE_ENDS = (".", "…", ":", ";", ",")
+NAME_ENDS = (*SENTENCE_ENDS, "!", "?")
 ADVISORY_HEADING = "Media advisory"
 COVERAGE_HEADING = "Media coverage"
 MORE_INFORMATION_RE = re.compile(r"^For more information:?$")
@@ -168,17 +182,63 @@ def _lines(digest):
                 ) from None
         if "\0" in line:
             raise DigestError(number, "contains a NUL byte; the file is not plain text")
-        lines.append(line.removesuffix("\r"))
+        # After the split: a line break inside a line ("\x0b", "\u2028") becomes "\n" within
+        # that line, so the numbering stays the editor's.
+        lines.append(normalise_text(line.removesuffix("\r")))
     return lines
+
+
+def _one_line(text):
+    """A title or a name: one line, whatever breaks the digest put inside it."""
+    return normalise_text(text, multiline=False).strip()
 
 
 def _is_blank(line):
     return not line.strip()
 
 
+def _starts_item(lines, index):
+    """
+    Whether line ``index`` is an item's ``Source: NAME`` line. It is when the
+    layout of the real digests says so: the name reads as a name (it doesn't end
+    like a sentence and fits the source's name field), the line is a paragraph
+    of its own (a blank line above and below, or the end of the file below),
+    and the paragraph above is a title (one line, not ending like a sentence).
+
+    A ``Source:`` line whose text ends like a sentence is body text. One that
+    reads as a name but breaks the layout is refused rather than guessed at:
+    splitting it off would make a bogus item and a bogus source, and keeping it
+    in the body could swallow a real item. The message says how to keep it as text.
+    """
+    line = lines[index]
+    if not line.startswith(SOURCE_PREFIX):
+        return False
+    name = _one_line(line.removeprefix(SOURCE_PREFIX))
+    if name.endswith(NAME_ENDS) or len(name) > Source._meta.get_field("name").max_length:
+        return False
+    title = lines[index - 2] if index >= 2 else ""
+    if index < 2 or not _is_blank(lines[index - 1]) or _is_blank(title) or title.startswith(SOURCE_PREFIX):
+        raise DigestError(index + 1, "`Source:` line has no title above it (a title, then a blank line)")
+    if not name:
+        raise DigestError(index + 1, "`Source:` line has no name")
+    keep_as_text = "if this line is body text, end it with a full stop"
+    if index >= 3 and not _is_blank(lines[index - 3]):
+        raise DigestError(
+            index + 1, f"the line two above this `Source:` line ends a paragraph rather than being a title on its "
+            f"own (a blank line above the title is missing); {keep_as_text}",
+        )
+    if _one_line(title).endswith(SENTENCE_ENDS):
+        raise DigestError(
+            index + 1, f"the line two above this `Source:` line ends like a sentence, not a title; {keep_as_text}",
+        )
+    if index + 1 < len(lines) and not _is_blank(lines[index + 1]):
+        raise DigestError(index + 1, f"an item's `Source:` line is followed by a blank line; {keep_as_text}")
+    return True
+
+
 def _split_items(lines):
     """Yield (title line number, title, source name, paragraphs) per item; paragraphs are [(number, line)]."""
-    starts = [index for index, line in enumerate(lines) if line.startswith(SOURCE_PREFIX)]
+    starts = [index for index in range(len(lines)) if _starts_item(lines, index)]
     if not starts:
         text_lines = [number for number, line in enumerate(lines, 1) if not _is_blank(line)]
         if not text_lines:
@@ -186,19 +246,13 @@ def _split_items(lines):
         raise DigestError(
             text_lines[0], "no `Source:` line; each item needs a title, a blank line and `Source: NAME`",
         )
-    for index in starts:
-        title = lines[index - 2] if index >= 2 else ""
-        if index < 2 or not _is_blank(lines[index - 1]) or _is_blank(title) or title.startswith(SOURCE_PREFIX):
-            raise DigestError(index + 1, "`Source:` line has no title above it (a title, then a blank line)")
-        if not lines[index].removeprefix(SOURCE_PREFIX).strip():
-            raise DigestError(index + 1, "`Source:` line has no name")
     for number, line in enumerate(lines[:starts[0] - 2], 1):
         if not _is_blank(line):
             raise DigestError(number, "text before the first item (is its `Source:` line missing?)")
 
     ends = [index - 2 for index in starts[1:]] + [len(lines)]
     for start, end in zip(starts, ends):
-        title, source_name = lines[start - 2].strip(), lines[start].removeprefix(SOURCE_PREFIX).strip()
+        title, source_name = _one_line(lines[start - 2]), _one_line(lines[start].removeprefix(SOURCE_PREFIX))
         paragraphs, paragraph = [], []
         for number, line in enumerate(lines[start + 1:end], start + 2):
             if _is_blank(line):
@@ -292,11 +346,11 @@ def _sort_lines(paragraphs, advisory):
             elif advisory and stripped == COVERAGE_HEADING:
                 section = "coverage"
             elif section == "information" and (match := CONTACT_RE.match(stripped)):
-                parts.contacts.append((number, match["name"].strip()))
+                parts.contacts.append((number, _one_line(match["name"])))
             elif FOLLOW_US_RE.match(stripped):
                 parts.handles.extend(HANDLE_RE.findall(stripped))
             elif advisory and (match := PROGRAMME_RE.match(line)):
-                description = match["description"].strip()
+                description = _one_line(match["description"])
                 _check_length(ProgrammeEntry, "description", description, number)
                 entry_time = time(int(match["hour"]), int(match["minute"]))
                 parts.programme.append((number, entry_time, match["zone"], description))
@@ -329,7 +383,7 @@ def _event_fields(line, parts):
         "event_date": event_date,
         "event_time": min((entry_time for _, entry_time, _, _ in parts.programme), default=None),
         "time_zone": _time_zone(city, parts.programme),
-        "venue": venue["venue"] if venue else "",
+        "venue": _one_line(venue["venue"]) if venue else "",
         "city": city,
         "country": country,
         **parts.coverage,
@@ -345,8 +399,27 @@ def _event_date(line, opening):
         raise DigestError(line, "the media advisory gives no date (such as “8 November 2023”) in its first paragraph")
     event_date = _date(match)
     if event_date is None:
-        raise DigestError(opening[0][0] + text[:match.start()].count("\n"), f"“{match[0]}” is not a date")
+        raise DigestError(_line_at(opening, match.start()), f"“{match[0]}” is not a date")
+    if not EVENT_DATE_MIN <= event_date <= EVENT_DATE_MAX:
+        raise DigestError(
+            _line_at(opening, match.start()),
+            f"“{match[0]}” is outside the dates an advisory may have "
+            f"({_written(EVENT_DATE_MIN)} to {_written(EVENT_DATE_MAX)})",
+        )
     return event_date
+
+
+def _line_at(paragraph, offset):
+    """The number of the line holding character ``offset`` of the joined paragraph (a line may hold "\n")."""
+    for number, line in paragraph:
+        if offset <= len(line):
+            return number
+        offset -= len(line) + 1
+    return paragraph[-1][0]
+
+
+def _written(day):
+    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
 
 
 def _time_zone(city, programme):
@@ -481,6 +554,26 @@ def _numbered(base, model):
         yield base[:limit - len(suffix)].rstrip("-") + suffix
 
 
+def _present(entry, source):
+    """
+    An edition of the item if the source already has it, else None. The same
+    item is the same title and text: an edition holding exactly what the import
+    writes. Editions are snapshots, so the imported one still holds it after
+    later editions; an edition changed in place before its first publication
+    doesn't, and an imported item of that title whose first edition an editor
+    changed is taken to be this one rather than imported twice. The same title
+    with other text is another item ("Weekly update" of another week).
+    """
+    items = entry.model.objects.filter(source=source)
+    same = items.filter(**entry.fields).order_by("pk").first()
+    if same is not None:
+        return same
+    return items.filter(
+        document__in=items.filter(title=entry.title).values("document"),
+        version=1, created_by=None, last_edited_by__isnull=False,
+    ).order_by("pk").first()
+
+
 def _add_handles(source, handles):
     """Merge the handles into the source's, once each: @NATO and @nato are the same account."""
     merged = {}
@@ -494,18 +587,14 @@ def _add_handles(source, handles):
 
 def _existing_or_new(entry, source, rows):
     """
-    (row, created). An item is already present when its source has an item
-    (any edition) with its address; an address another source uses gets a
-    number, so a second import walks the same numbers and finds it again.
+    (row, created): the newest edition of the item if it is already present,
+    else a new draft at the first free address (title, title-2, ...).
     """
     model = entry.model
-    for slug in _numbered(entry.slug, model):
-        editions = model.objects.filter(slug=slug)
-        present = editions.filter(source=source).order_by("-version").first()
-        if present is not None:
-            return present, False
-        if not editions.exists():
-            break
+    present = _present(entry, source)
+    if present is not None:
+        return model.objects.filter(document=present.document).order_by("-version").first(), False
+    slug = _free_slug(model, entry.slug)
     extra = {}
     if entry.follow_up is not None:
         extra["follow_up"] = rows[id(entry.follow_up)][0]

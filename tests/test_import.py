@@ -1,14 +1,18 @@
 """Importing a press digest: the seed digest, what each item becomes, and refusing malformed files."""
 import io
+import re
 from datetime import date, datetime, time, timezone as dt_timezone
 from pathlib import Path
 
+import feedparser
 import pytest
+from django.apps import apps
 from django.core.management import CommandError, call_command
+from django.urls import reverse
 
 from releases.importers import DigestError, import_digest
 from releases.models import Advisory, Contact, Release, Source, Transition
-from releases.workflow import State
+from releases.workflow import Publishable, State
 
 from .factories import make_release, make_source
 
@@ -407,3 +411,243 @@ def test_advisory_without_a_date_is_refused():
     with pytest.raises(DigestError, match=r"^line 1: .*no date"):
         import_digest("An event\n\nSource: NATO\n\nMedia advisory\n\nThe Secretary General will speak.\n")
     assert row_counts() == NOTHING
+
+
+# --- control characters --------------------------------------------------------
+
+def test_control_characters_in_a_title_are_dropped_on_import(client, tmp_path):
+    """An escape and Word's manual line break in a title: imported with --publish, stored and served as plain text."""
+    path = tmp_path / "digest.txt"
+    path.write_bytes("Pasted\x1b from Word\x0bsecond line\n\nSource: NATO\n\nA paragraph.\n".encode())
+
+    assert run_import(path, "--publish").strip() == "1 created, 0 already present."
+
+    release = Release.objects.published().get()
+    assert release.title == "Pasted from Word second line"
+    response = client.get(reverse("releases:feed-rss"))
+    assert response.status_code == 200
+    assert [entry.title for entry in feedparser.parse(response.content).entries] == ["Pasted from Word second line"]
+
+
+def test_control_characters_in_names_are_dropped_on_import():
+    """Source and contact names are one line of visible text, whatever the digest holds."""
+    import_digest(
+        "A title\n\nSource: NA\x1bTO\x0bPress\n\nA paragraph.\n\nFor more information:\n\n"
+        "Contact the NATO\x07 Press Office\n"
+    )
+
+    assert Source.objects.get().name == "NATO Press"
+    assert Contact.objects.get().name == "NATO Press Office"
+
+
+def test_word_line_break_in_a_body_becomes_a_line_break():
+    """Word's manual line break inside a paragraph is kept as a line break; other controls are dropped."""
+    import_digest("A title\n\nSource: NATO\n\nFirst line\x0bsecond line\x1b.\n\nThe end.\n")
+
+    release = Release.objects.get()
+    assert release.body == "First line\nsecond line.\n\nThe end."
+    assert release.summary == "First line\nsecond line."
+
+
+def test_line_breaks_inside_a_line_keep_the_editors_line_numbers():
+    """Form feeds and Unicode line separators inside a line don't move the line an error names."""
+    digest = (
+        "An event\n\nSource: NATO\n\n"
+        "Media advisory\x0c\n\n"
+        "On Wednesday\x0b the Secretary General\u2028 and\x0c the Minister\n"
+        "will meet on 30 February 2024 in Brussels.\n"
+    )
+
+    with pytest.raises(DigestError) as caught:
+        import_digest(digest)
+
+    assert caught.value.line == 8
+    assert "“30 February 2024” is not a date" in caught.value.message
+
+
+# --- where an item starts ------------------------------------------------------
+
+@pytest.mark.parametrize("paragraph", [
+    "Source: the ministry’s figures for 2023 show a fall in unemployment…",
+    "Source: Eurostat figures for 2023 show that unemployment fell to 5.9%.",
+])
+def test_body_paragraph_starting_with_source_stays_in_the_body(paragraph):
+    """A paragraph that reads as a sentence is text, not the start of a new item from a new source."""
+    digest = (
+        "Unemployment falls again\n\nSource: Ministry of Labour\n\n"
+        "The ministry published its figures today.\n\n"
+        f"{paragraph}\n\n"
+        "The minister welcomed the news.\n"
+    )
+
+    result = import_digest(digest)
+
+    assert str(result) == "1 created, 0 already present."
+    release = Release.objects.get()
+    assert release.title == "Unemployment falls again"
+    assert release.body.split("\n\n") == [
+        "The ministry published its figures today.", paragraph, "The minister welcomed the news.",
+    ]
+    assert list(Source.objects.values_list("name", flat=True)) == ["Ministry of Labour"]
+
+
+@pytest.mark.parametrize("digest, line", [
+    # An attribution below a sentence: a title never ends with a full stop.
+    ("Unemployment falls\n\nSource: Ministry\n\nUnemployment fell in 2023.\n\nSource: Eurostat\n\nMore.\n", 7),
+    # A short paragraph glued to the next line: an item's `Source:` line has a blank line below.
+    ("Unemployment falls\n\nSource: Ministry\n\nKey figures\n\nSource: Eurostat\nUnemployment fell.\n", 7),
+    # The line above the blank is the end of a longer paragraph, not a title.
+    ("Unemployment falls\n\nSource: Ministry\n\nThe figures\nare out\n\nSource: Eurostat\n\nMore.\n", 8),
+])
+def test_source_line_that_may_be_body_text_is_refused_naming_it(digest, line):
+    """A `Source: NAME` line the layout doesn't make an item is neither split off nor swallowed: the operator decides."""
+    with pytest.raises(DigestError) as caught:
+        import_digest(digest)
+
+    assert caught.value.line == line
+    assert "full stop" in caught.value.message
+    assert row_counts() == NOTHING
+
+
+def test_source_line_ending_with_a_full_stop_is_body_text():
+    """The refusal's advice works: "Source: Eurostat." below a sentence stays in the body."""
+    import_digest("Unemployment falls\n\nSource: Ministry\n\nUnemployment fell in 2023.\n\nSource: Eurostat.\n")
+
+    assert Release.objects.get().body == "Unemployment fell in 2023.\n\nSource: Eurostat."
+
+
+# --- which items are already present --------------------------------------------
+
+TWO_UPDATES = (
+    "Weekly update\n\nSource: NATO\n\nThe first week.\n\n"
+    "Weekly update\n\nSource: NATO\n\nThe second week.\n"
+)
+
+
+def test_same_title_from_the_same_source_with_other_text_is_a_new_item():
+    """Two items of one source with one title but different text are two releases, the second at "…-2"."""
+    result = import_digest(TWO_UPDATES)
+
+    assert str(result) == "2 created, 0 already present."
+    assert list(Release.objects.order_by("slug").values_list("slug", "body")) == [
+        ("weekly-update", "The first week."), ("weekly-update-2", "The second week."),
+    ]
+
+
+def test_same_title_in_a_later_digest_with_other_text_is_a_new_item():
+    """Next week's "Weekly update" is not last week's."""
+    import_digest("Weekly update\n\nSource: NATO\n\nThe first week.\n")
+
+    result = import_digest("Weekly update\n\nSource: NATO\n\nThe second week.\n")
+
+    assert str(result) == "1 created, 0 already present."
+    assert Release.objects.get(slug="weekly-update-2").body == "The second week."
+
+
+def test_same_titles_imported_again_create_nothing():
+    """A second run of a digest holding two same-titled items finds both."""
+    first = import_digest(TWO_UPDATES)
+
+    again = import_digest(TWO_UPDATES)
+
+    assert str(again) == "0 created, 2 already present."
+    assert again.existing == first.created
+    assert Transition.objects.count() == 2
+
+
+def test_imported_item_edited_before_publication_is_still_already_present(writer, reviewer):
+    """An editor's change to an imported item, returned from review, doesn't make the digest's item new again."""
+    import_digest("Weekly update\n\nSource: NATO\n\nThe first week.\n")
+    Release.objects.get().return_to_draft(reviewer, "Please correct the first sentence.")
+    release = Release.objects.get()
+    release.body = "The first week, corrected."
+    release.save_edit(writer, release.revision, ["body"])
+
+    again = import_digest("Weekly update\n\nSource: NATO\n\nThe first week.\n")
+
+    assert str(again) == "0 created, 1 already present."
+    assert Release.objects.count() == 1
+
+
+def test_published_item_with_a_new_edition_is_still_already_present(writer, reviewer):
+    """An imported item that was published, then edited in a new edition, is found again by its first edition."""
+    import_digest("Weekly update\n\nSource: NATO\n\nThe first week.\n", publish=True)
+    draft = Release.objects.get().start_new_draft(writer)
+    draft.body = "The first week, corrected."
+    draft.save_edit(writer, draft.revision, ["body"])
+
+    again = import_digest("Weekly update\n\nSource: NATO\n\nThe first week.\n")
+
+    assert str(again) == "0 created, 1 already present."
+    assert again.existing == [draft]
+
+
+# --- dates ----------------------------------------------------------------------
+
+def advisory_on(day):
+    return f"An event\n\nSource: NATO\n\nMedia advisory\n\nOn {day}, the Secretary General will speak in Brussels.\n"
+
+
+@pytest.mark.parametrize("day, problem", [
+    ("1 January 0001", "“1 January 0001” is outside the dates an advisory may have (1 January 1900 to 31 December 2199)"),
+    ("31 December 1899", "“31 December 1899” is outside the dates an advisory may have"),
+    ("1 January 2200", "“1 January 2200” is outside the dates an advisory may have"),
+    ("31 December 9999", "“31 December 9999” is outside the dates an advisory may have"),
+    ("1 January 0000", "“1 January 0000” is not a date"),
+    ("31 February 2024", "“31 February 2024” is not a date"),
+])
+def test_impossible_or_extreme_event_date_is_refused_naming_the_line(day, problem, tmp_path):
+    """The command fails with "line N: …" and a non-zero exit rather than a traceback, and writes nothing."""
+    path = tmp_path / "digest.txt"
+    path.write_text(advisory_on(day), encoding="utf-8")
+
+    with pytest.raises(CommandError, match=rf"^line 7: {re.escape(problem)}"):
+        run_import(path, "--publish")
+    with pytest.raises(DigestError) as caught:
+        import_digest(advisory_on(day), publish=True)
+    assert caught.value.line == 7
+    assert row_counts() == NOTHING
+
+
+@pytest.mark.parametrize("day, expected", [("1 January 1900", date(1900, 1, 1)), ("31 December 2199", date(2199, 12, 31))])
+def test_event_dates_at_the_bounds_are_imported(client, day, expected):
+    """The first and last day an advisory may have are imported, and its calendar answers."""
+    import_digest(advisory_on(day), publish=True)
+
+    advisory = Advisory.objects.get()
+    assert advisory.event_date == expected
+    assert client.get(reverse("releases:advisory-calendar", args=[advisory.slug])).status_code == 200
+
+
+def test_release_naming_a_date_outside_the_bounds_is_imported():
+    """A release may mention any date ("14 October 1066"): only an advisory's own date is bounded."""
+    import_digest("History\n\nSource: NATO\n\nOn 14 October 1066 and on 1 January 0001 things happened.\n")
+
+    assert Release.objects.get().title == "History"
+
+
+# --- all or nothing -------------------------------------------------------------
+
+def every_table_count():
+    return {model._meta.label: model.objects.count() for model in apps.get_models()}
+
+
+def test_failure_while_writing_the_fifth_item_leaves_no_rows_of_any_kind(monkeypatch):
+    """A failure during the write (not the parse) rolls back every source, contact, item, programme and history row."""
+    before = every_table_count()
+    receive_import, calls = Publishable.receive_import, []
+
+    def fail_on_the_fifth(self, *args, **kwargs):
+        calls.append(self.title)
+        if len(calls) == 5:
+            raise RuntimeError("the fifth item can't be handed to the workflow")
+        return receive_import(self, *args, **kwargs)
+
+    monkeypatch.setattr(Publishable, "receive_import", fail_on_the_fifth)
+
+    with pytest.raises(RuntimeError):
+        import_digest(SEED, publish=True)
+
+    assert len(calls) == 5
+    assert every_table_count() == before
+    assert before["releases.Source"] == before["releases.Transition"] == before["releases.ProgrammeEntry"] == 0
