@@ -92,7 +92,8 @@ class LatestFeed(Feed):
         return item.published_at
 
     def item_updateddate(self, item):
-        return item.revised_at or item.published_at
+        # A major change moves it; a minor one (a typo) doesn't tell feed readers anything changed.
+        return item.public_updated_at or item.published_at
 
     def item_author_name(self, item):
         return item.source.name

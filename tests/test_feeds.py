@@ -98,7 +98,8 @@ def test_entry_id_survives_a_title_edit_and_shows_the_update(client, writer, rev
     draft.submit(writer)
     assert latest(client, feed_format).entries[0].title == "First title"  # the edit is still in review
     with time_machine.travel(timezone.now() + timedelta(hours=1)):
-        draft.approve(reviewer)
+        # A major change is what feed readers see as an update (a minor one isn't: test_change_notes).
+        draft.approve(reviewer, major=True, note="Corrected the title.")
         after = latest(client, feed_format).entries[0]
     assert after.id == before.id
     assert after.title == "Corrected title"

@@ -116,13 +116,13 @@ def test_release_page_has_canonical_opengraph_twitter_and_news_article(client, d
     assert data["mainEntityOfPage"] == canonical
 
 
-def test_news_article_date_modified_is_the_approval_of_the_edit(client, writer, reviewer):
+def test_news_article_date_modified_is_the_approval_of_the_major_edit(client, writer, reviewer):
     live = publish(make_release(author=writer), reviewer, at=timezone.now() - timedelta(days=2))
     draft = live.start_new_draft(writer)
     draft.last_edited_by = writer
     draft.save()
     draft.submit(writer)
-    draft.approve(reviewer)
+    draft.approve(reviewer, major=True, note="Added the figures.")
     draft.refresh_from_db()
     data = json_ld(client.get(live.get_absolute_url()).content.decode())
     assert data["datePublished"] == live.published_at.isoformat()

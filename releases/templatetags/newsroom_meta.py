@@ -85,7 +85,7 @@ def release_data(release, request):
         "@type": "NewsArticle",
         "headline": release.title,
         "datePublished": release.published_at.isoformat(),
-        "dateModified": (release.revised_at or release.published_at).isoformat(),
+        "dateModified": (release.public_updated_at or release.published_at).isoformat(),
         "publisher": organisation(release.source),
         "author": organisation(release.source),
         "mainEntityOfPage": url,
