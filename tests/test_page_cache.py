@@ -1,15 +1,19 @@
 """The page cache: anonymous pages served from the cache, out of use the moment anything public changes."""
 import os
 import sqlite3
+import threading
 import uuid
 from datetime import timedelta
 
 import pytest
 import time_machine
+from django.db import connection, transaction
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from releases import caching
+from releases.caching import PublicState
 from releases.models import Source
 
 from .factories import make_advisory, make_contact, make_release, make_source, publish
@@ -121,6 +125,16 @@ def test_logged_in_editors_always_see_fresh_pages(client, release, writer):
     assert "private" in response["Cache-Control"]
 
 
+def test_a_logged_in_editor_is_never_served_from_the_page_cache(client, release, writer):
+    """Two visits by a logged-in editor with a change between them: the second shows the change."""
+    url = release.source.get_absolute_url()
+    client.force_login(writer)
+    assert "The Alliance." in client.get(url).content.decode()
+    # Behind the models' back, so no validator moves: only a page rendered afresh can show it.
+    Source.objects.filter(pk=release.source.pk).update(description="Seen on the second visit.")
+    assert "Seen on the second visit." in client.get(url).content.decode()
+
+
 def test_page_cache_can_be_switched_off(client, release, settings):
     settings.NEWSROOM_PAGE_CACHE = False
     url = release.source.get_absolute_url()
@@ -175,3 +189,63 @@ def test_invalidation_reaches_every_gunicorn_worker(tmp_path):
         pages = homes()
         assert all("Changed behind the cache" not in page and "Olympics 2024" not in page for page in pages)
         assert all("Chișinău" in page for page in pages)
+
+
+# --- another worker between the move and its commit ---------------------------------------
+
+
+class HeldStores:
+    """
+    The cache, with what other threads store held back until ``release()``: another worker
+    that has read the rows and is about to store what it read, slowed down at that point.
+    """
+
+    def __init__(self, cache):
+        self.cache, self.main = cache, threading.get_ident()
+        self.reached, self.released = threading.Event(), threading.Event()
+
+    def __getattr__(self, name):
+        return getattr(self.cache, name)
+
+    def set(self, *args, **kwargs):
+        if threading.get_ident() != self.main:
+            self.reached.set()
+            assert self.released.wait(30)
+        return self.cache.set(*args, **kwargs)
+
+
+def test_a_state_another_worker_stored_before_the_commit_is_forgotten_on_commit(
+    transactional_db, writer, reviewer, monkeypatch,
+):
+    """
+    Another worker reads the committed rows and, while a reviewer's publication is between its
+    move and its commit, stores the state it read (the old one). The commit forgets it again:
+    the next reader sees the publication, on whatever cache the run uses (memory or Redis).
+    """
+    source = make_source("NATO", slug="nato")
+    publish(make_release(source=source, author=writer, title="Summit declaration"), reviewer)
+    draft = make_release(source=source, author=writer, title="Second statement")
+    draft.submit(writer)
+    held = HeldStores(caching.cache)
+    monkeypatch.setattr(caching, "cache", held)
+    old = PublicState(timezone.now()).etag()
+
+    outcome = {}
+
+    def other_worker():
+        try:
+            outcome["etag"] = PublicState.current().etag()
+        finally:
+            connection.close()
+
+    worker = threading.Thread(target=other_worker)
+    worker.start()
+    assert held.reached.wait(30)  # it has read the rows as committed before the publication
+    with transaction.atomic():
+        draft.approve(reviewer)  # forgets the state now, and again on commit
+        held.released.set()
+        worker.join(30)
+        assert outcome["etag"] == old  # the old state is in the cache now
+    assert PublicState.current().etag() != old
+    home = Client().get(reverse("releases:home")).content.decode()
+    assert "Second statement" in home and "Summit declaration" in home
