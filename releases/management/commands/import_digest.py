@@ -8,7 +8,8 @@ from releases.importers import DigestError, import_digest
 class Command(BaseCommand):
     help = (
         "Import a press digest (UTF-8 text). New items go to review, or are published at once with --publish; "
-        "items already present are skipped. A malformed digest is refused, naming the line, and nothing is written."
+        "items already present (same source, title and text) are skipped. A malformed digest is refused, naming the "
+        "line, and nothing is written."
     )
 
     def add_arguments(self, parser):
