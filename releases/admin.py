@@ -14,10 +14,10 @@ from django.utils.functional import cached_property
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from . import admin_panels, presence
+from . import admin_panels, localtime, presence
 from .compare_views import CompareView, compare_link
 from .desk import DeskFilter, returned_marker
-from .forms import EditionForm, NormalisedTextForm
+from .forms import EditionForm, NormalisedTextForm, PublicationTimeForm
 from .models import Advisory, Contact, Picture, ProgrammeEntry, Release, Source
 from .pictures import PictureField
 from .text import normalise_text
@@ -28,21 +28,18 @@ from .workflow import LIVE_STATES, TRANSITIONS, WORKING_STATES, StaleEdit, State
 URL_FIELDS = {models.URLField: {"assume_scheme": "https"}}
 
 
-class TransitionForm(forms.Form):
+class TransitionForm(PublicationTimeForm):
     """
     Input for a workflow action: a comment (required to return or withdraw), a
-    publication time, and for an approval that replaces what readers have seen,
-    whether the change is major (with its public note) or minor.
+    publication time in the newsroom's zone (see ``PublicationTimeForm``), and for
+    an approval that replaces what readers have seen, whether the change is major
+    (with its public note) or minor.
     """
 
     MAJOR, MINOR = "major", "minor"
     comment = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
     change = forms.ChoiceField(required=False, choices=[(MAJOR, _("Major change")), (MINOR, _("Minor change"))])
     note = forms.CharField(required=False, max_length=500)
-    publish_at = forms.DateTimeField(
-        required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
-        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"],
-    )
 
 
 class EditionFilter(admin.SimpleListFilter):
@@ -120,13 +117,13 @@ class PublishableAdmin(DeletesOneByOne, admin.ModelAdmin):
 
     change_form_template = "admin/releases/publishable_change_form.html"
     form = EditionForm
-    list_display = ["title", "source", "state_label", returned_marker, "version", "published_at", "updated_at", "last_edited_by"]
+    list_display = ["title", "source", "state_label", returned_marker, "version", "publication_time", "saved_time", "last_edited_by"]
     list_filter = [EditionFilter, DeskFilter, ReviewFilter, "state", "source", "published_at"]
     list_select_related = ["source", "last_edited_by"]
     search_fields = ["title", "summary", "slug"]
     autocomplete_fields = ["contacts"]
     prepopulated_fields = {"slug": ["title"]}
-    readonly_fields = ["state_label", "version", "published_at", "revised_at", "created_by", "last_edited_by"]
+    readonly_fields = ["state_label", "version", "publication_time", "approval_time", "created_by", "last_edited_by"]
     show_full_result_count = False
     paginator = EstimatedCountPaginator
     formfield_overrides = URL_FIELDS
@@ -138,6 +135,19 @@ class PublishableAdmin(DeletesOneByOne, admin.ModelAdmin):
     @admin.display(description=_("state"), ordering="state")
     def state_label(self, obj):
         return obj.display_state
+
+    @admin.display(description=_("publication time"), ordering="published_at", empty_value="—")
+    def publication_time(self, obj):
+        """In the newsroom's time, with its zone: "Wed 8 Nov 2023 at 17:30 CET"."""
+        return localtime.describe(obj.published_at) if obj.published_at else None
+
+    @admin.display(description=_("last saved"), ordering="updated_at")
+    def saved_time(self, obj):
+        return localtime.describe(obj.updated_at)
+
+    @admin.display(description=_("last approved"), ordering="revised_at", empty_value="—")
+    def approval_time(self, obj):
+        return localtime.describe(obj.revised_at) if obj.revised_at else None
 
     def get_prepopulated_fields(self, request, obj=None):
         if obj is not None and obj.slug_locked:
@@ -229,7 +239,7 @@ class PublishableAdmin(DeletesOneByOne, admin.ModelAdmin):
                 # Moves out of a draft go through the edit form, so that unsaved edits are saved first.
                 form_transitions=[action for action in transitions if obj.editable and action.name != "start_new_draft"],
                 transitions=[action for action in transitions if not obj.editable or action.name == "start_new_draft"],
-                transition_form=TransitionForm(),
+                transition_form=self._transition_form(request, obj),
                 conversation=obj.history(),
                 returned=type(obj).objects.returned().filter(pk=obj.pk).first(),
                 others_editing=presence.others_editing(obj, request.user),
@@ -247,6 +257,15 @@ class PublishableAdmin(DeletesOneByOne, admin.ModelAdmin):
             if obj.state in WORKING_STATES:
                 extra_context["live_edition"] = obj.live_edition()
         return super().change_view(request, object_id, form_url, extra_context)
+
+    def _transition_form(self, request, obj):
+        """The workflow actions' inputs: empty, or as last typed when a move was refused for them (once)."""
+        typed = request.session.pop(self._transition_input_key(obj), None) if request.method == "GET" else None
+        if typed is None:
+            return TransitionForm()
+        form = TransitionForm(typed)
+        form.is_valid()  # the errors, shown beside the inputs
+        return form
 
     def get_urls(self):
         info = self.opts.app_label, self.opts.model_name
@@ -341,6 +360,10 @@ class PublishableAdmin(DeletesOneByOne, admin.ModelAdmin):
             for errors in form.errors.values():
                 for error in errors:
                     messages.error(request, error)
+            # The change form shows the inputs again, as typed, with their errors beside them.
+            request.session[self._transition_input_key(obj)] = {
+                name: request.POST.get(name, "") for name in TransitionForm.base_fields
+            }
             return HttpResponseRedirect(change_url)
         extra = {"publish_at": form.cleaned_data["publish_at"]} if TRANSITIONS[action].takes_time else {}
         if TRANSITIONS[action].takes_change_note and obj.replaces_public_edition:
@@ -356,8 +379,16 @@ class PublishableAdmin(DeletesOneByOne, admin.ModelAdmin):
         if isinstance(result, type(obj)):  # a new edition (start_new_draft): go to it
             obj = result
             change_url = reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_change", args=[obj.pk])
-        messages.success(request, _("“%(item)s” is now %(state)s.") % {"item": obj, "state": str(obj.display_state).lower()})
+        if obj.is_scheduled:
+            messages.success(request, _("“%(item)s” is now scheduled: it goes public on %(when)s.") % {
+                "item": obj, "when": localtime.describe(obj.published_at),
+            })
+        else:
+            messages.success(request, _("“%(item)s” is now %(state)s.") % {"item": obj, "state": str(obj.display_state).lower()})
         return HttpResponseRedirect(change_url)
+
+    def _transition_input_key(self, obj):
+        return f"nr-transition-input-{self.opts.label_lower}-{obj.pk}"
 
 
 class ProgrammeEntryInline(admin.TabularInline):
@@ -446,7 +477,7 @@ class ReleaseAdmin(PublishableAdmin):
     list_filter = PublishableAdmin.list_filter + ["category"]
     fieldsets = [
         (None, {"fields": ["source", "category", "title", "slug", "summary", "body", "original_url", "contacts"]}),
-        (_("Workflow"), {"fields": ["state_label", "version", "published_at", "revised_at", "created_by", "last_edited_by"]}),
+        (_("Workflow"), {"fields": ["state_label", "version", "publication_time", "approval_time", "created_by", "last_edited_by"]}),
     ]
 
 
@@ -463,7 +494,7 @@ class AdvisoryAdmin(PublishableAdmin):
         }),
         (_("Media coverage"), {"fields": ["accreditation", "live_stream", "video_download", "transcript"]}),
         (None, {"fields": ["contacts", "follow_up"]}),
-        (_("Workflow"), {"fields": ["state_label", "version", "published_at", "revised_at", "created_by", "last_edited_by"]}),
+        (_("Workflow"), {"fields": ["state_label", "version", "publication_time", "approval_time", "created_by", "last_edited_by"]}),
     ]
 
     @admin.display(description=_("event"), ordering="starts_at")

@@ -5,8 +5,10 @@ from django.db import models
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
+from . import localtime
 from .compare import word_diff
 from .text import normalise_text
+from .models import EVENT_DATE_MAX, EVENT_DATE_MIN
 from .workflow import State
 
 
@@ -99,3 +101,62 @@ class EditionForm(NormalisedTextForm):
             if isinstance(saved, str) and saved != value:
                 rows.append((field.label, word_diff(saved, value), value))
         return rows
+
+
+class PublicationTimeForm(forms.Form):
+    """
+    A publication time as the newsroom says it: a date and a 24-hour time in the
+    newsroom's zone (``localtime``), both empty for "now". ``cleaned_data["publish_at"]``
+    is the instant, or None. A time in the past, a date that doesn't exist, a time
+    the clocks skip are form errors; a time the clocks pass twice must be chosen
+    (``publish_fold``), never guessed.
+    """
+
+    publish_date = forms.DateField(
+        required=False, input_formats=["%Y-%m-%d"], widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"invalid": _("Enter a real date (that day doesn't exist or isn't a date).")},
+    )
+    publish_time = forms.TimeField(
+        required=False, input_formats=["%H:%M"],
+        widget=forms.TimeInput(format="%H:%M", attrs={
+            "inputmode": "numeric", "pattern": "([01]?[0-9]|2[0-3]):[0-5][0-9]", "placeholder": "17:30",
+            "maxlength": "5", "size": "5", "autocomplete": "off",
+        }),
+        error_messages={"invalid": _("Enter a 24-hour time such as 09:05 or 17:30.")},
+    )
+    publish_fold = forms.ChoiceField(required=False, choices=[(localtime.FIRST, "first"), (localtime.SECOND, "second")])
+
+    #: (FIRST|SECOND, label) when the typed time happens twice that night (set by ``clean``).
+    overlap = ()
+
+    def clean(self):
+        cleaned_data = super().clean()
+        day, wall_time = cleaned_data.get("publish_date"), cleaned_data.get("publish_time")
+        cleaned_data["publish_at"] = None
+        if self.errors:
+            return cleaned_data
+        if day is None and wall_time is None:
+            return cleaned_data
+        if day is None or wall_time is None:
+            raise forms.ValidationError(
+                _("Give both the date and the time to schedule, or neither to publish now."), code="incomplete",
+            )
+        if not EVENT_DATE_MIN <= day <= EVENT_DATE_MAX:
+            self.add_error("publish_date", _("Give a date between 1900 and 2199."))
+            return cleaned_data
+        # Both readings of a time the clocks pass twice, offered as a choice whatever else is wrong.
+        self.overlap = [(key, label) for key, label, _instant in localtime.overlap_choices(day, wall_time)]
+        try:
+            instant = localtime.local_instant(day, wall_time, cleaned_data.get("publish_fold") or None)
+        except forms.ValidationError as error:
+            self.add_error("publish_time", error)
+            return cleaned_data
+        if instant <= timezone.now():
+            self.add_error("publish_time", forms.ValidationError(
+                _("%(when)s is in the past. Give a time ahead, or leave both empty to publish now.")
+                % {"when": localtime.describe(instant)},
+                code="past",
+            ))
+            return cleaned_data
+        cleaned_data["publish_at"] = instant
+        return cleaned_data

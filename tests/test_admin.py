@@ -80,7 +80,7 @@ def test_full_journey_through_the_admin(client, writer, reviewer):
     assert "Add the date." in page
     client.post(transition_url(release, "submit"))
     client.force_login(reviewer)
-    client.post(transition_url(release, "approve"), {"publish_at": ""})
+    client.post(transition_url(release, "approve"), {"publish_date": "", "publish_time": ""})
     release.refresh_from_db()
     assert release.is_public
     assert client.get(release.get_absolute_url()).status_code == 200
@@ -134,7 +134,7 @@ def test_schedule_with_a_publish_time(client, writer, reviewer):
     release = make_release(author=writer)
     release.submit(writer)
     client.force_login(reviewer)
-    client.post(transition_url(release, "approve"), {"publish_at": "2099-01-01T09:00"})
+    client.post(transition_url(release, "approve"), {"publish_date": "2099-01-01", "publish_time": "09:00"})
     release.refresh_from_db()
     assert release.state == State.PUBLISHED and release.is_scheduled
     assert "Scheduled" in client.get(change_url(release)).content.decode()
@@ -144,8 +144,10 @@ def test_bad_publish_time_is_an_error_message(client, writer, reviewer):
     release = make_release(author=writer)
     release.submit(writer)
     client.force_login(reviewer)
-    response = client.post(transition_url(release, "approve"), {"publish_at": "tomorrow-ish"}, follow=True)
-    assert "Enter a valid date/time." in response.content.decode()
+    response = client.post(
+        transition_url(release, "approve"), {"publish_date": "tomorrow-ish", "publish_time": "9"}, follow=True,
+    )
+    assert "Enter a real date" in response.content.decode()
     release.refresh_from_db()
     assert release.state == State.IN_REVIEW
 

@@ -145,6 +145,10 @@ LANGUAGE_CODE = "en-gb"
 TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
+# The newsroom's own time (releases/localtime.py): reviewers type publication times in it and every
+# admin display names it ("Goes public on Wed 8 Nov 2023 at 17:30 CET"). TIME_ZONE stays the server's;
+# public pages show advisories in their event's zone.
+NEWSROOM_TIME_ZONE = os.environ.get("NEWSROOM_TIME_ZONE", "Europe/Brussels")
 
 STATIC_URL = "static/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))

@@ -143,12 +143,16 @@ def click_transition(page, label, comment=None, publish_at=None):
     """
     Press one of the Workflow panel's buttons, filling its own inputs first. (On a
     draft, a move's button and comment belong to the edit form, which it saves first.)
+    ``publish_at`` is a datetime, typed as its date and 24-hour time in the newsroom's zone.
     """
     form = page.locator(".nr-action").filter(has=page.get_by_role("button", name=label, exact=True))
     if comment is not None:
         form.locator("textarea").fill(comment)
     if publish_at is not None:
-        form.locator("input[name=publish_at]").fill(publish_at)
+        from releases.localtime import local
+
+        form.locator("input[name=publish_date]").fill(f"{local(publish_at):%Y-%m-%d}")
+        form.locator("input[name=publish_time]").fill(f"{local(publish_at):%H:%M}")
     form.get_by_role("button", name=label, exact=True).click()
 
 
