@@ -178,8 +178,11 @@ def publishable_panel(key, title, empty, models, select, describe, count=True):
             panel.count += found
         opts = model._meta
         changelist = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
-        label = f"{found} {opts.verbose_name if found == 1 else opts.verbose_name_plural}" if count else opts.verbose_name_plural
-        panel.see_all.append((label, f"{changelist}?{urlencode({'desk': key})}"))
+        if count and found:
+            label = f"{found} {opts.verbose_name if found == 1 else opts.verbose_name_plural}"
+            panel.see_all.append((label, f"{changelist}?{urlencode({'desk': key})}"))
+        elif not count:
+            panel.see_all.append((opts.verbose_name_plural, f"{changelist}?{urlencode({'desk': key})}"))
         for item in items:
             row = describe(item)
             row.title, row.kind = str(item), opts.verbose_name
@@ -301,8 +304,9 @@ def press_office_panels(user, now):
         found = len(items) if len(items) < PANEL_SIZE else recent.order_by().count()
         panel.count += found
         changelist = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
-        label = f"{found} {opts.verbose_name if found == 1 else opts.verbose_name_plural}"
-        panel.see_all.append((label, f"{changelist}?{urlencode({'updated_at__gte': since.isoformat()})}"))
+        if found:
+            label = f"{found} {opts.verbose_name if found == 1 else opts.verbose_name_plural}"
+            panel.see_all.append((label, f"{changelist}?{urlencode({'updated_at__gte': since.isoformat()})}"))
         for item in items:
             rows.append((item.updated_at, Row(
                 title=item.name, kind=opts.verbose_name, when=item.updated_at,
@@ -322,9 +326,10 @@ class Section:
 def desk_for(user, now=None):
     """The sections of ``user``'s desk (writer, reviewer, press office), each a list of panels."""
     now = now or timezone.now()
+    # A reviewer writes too, but what waits for their review comes first: someone else is waiting on it.
     sections = [
-        Section(_("Writing"), writer_panels(user, now)),
         Section(_("Reviewing"), reviewer_panels(user, now)),
+        Section(_("Writing"), writer_panels(user, now)),
         Section(_("Press office"), press_office_panels(user, now)),
     ]
     sections = [section for section in sections if section.panels]

@@ -69,6 +69,7 @@ def test_a_returned_draft_shows_the_comments_first_line_and_who_returned_it(clie
     assert "Returned by reviewer-1: “The second bullet needs a source.”" in returned
     assert "check the date" not in returned
     assert returned.startswith("Returned to me 1")
+    assert returned.endswith("See all: 1 release")  # no link to an empty list of advisories
 
 
 def test_returned_panel_holds_releases_and_advisories_latest_return_first(client, clock, writer, reviewer):
