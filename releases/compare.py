@@ -34,6 +34,9 @@ from django.utils.translation import gettext_lazy
 from .workflow import Transition
 
 _TOKENS = re.compile(r"\s+|[^\s]+")
+#: Words for comparing editions: spaces, words with their inner punctuation kept whole (17:30,
+#: e-mail, nato.int) and any other punctuation mark alone, so "Gotland" → "Gotland, Sweden" adds ", Sweden".
+_WORDS = re.compile(r"\s+|\w+(?:[^\w\s]+\w+)*|[^\w\s]")
 
 
 def word_diff(old, new):
@@ -71,7 +74,7 @@ def _word_changes(old, new):
     for a change. Two changes split only by a space ("stays as" → "now reads")
     read as one change, not as a word-by-word zipper.
     """
-    old_words, new_words = _TOKENS.findall(old or ""), _TOKENS.findall(new or "")
+    old_words, new_words = _WORDS.findall(old or ""), _WORDS.findall(new or "")
     runs = []
     for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, old_words, new_words, autojunk=False).get_opcodes():
         removed, added = "".join(old_words[i1:i2]), "".join(new_words[j1:j2])
@@ -120,7 +123,8 @@ def marked_diff(old, new):
         if added:
             lead, core, trail = _edges(added)
             after.append(escape(lead) + _added(core) + escape(trail))
-            inline.append(("" if removed else escape(lead)) + _added(core) + escape(trail))
+            # A space between a removed and an added word, so "three four" doesn't read "threefour".
+            inline.append((" " if removed else escape(lead)) + _added(core) + escape(trail))
     return tuple(mark_safe("".join(parts) or _none()) for parts in (before, after, inline))
 
 
@@ -200,7 +204,7 @@ _LOOKAHEAD = 8
 
 
 def _similar(old, new):
-    matcher = difflib.SequenceMatcher(None, _TOKENS.findall(old), _TOKENS.findall(new), autojunk=False)
+    matcher = difflib.SequenceMatcher(None, _WORDS.findall(old), _WORDS.findall(new), autojunk=False)
     return matcher.real_quick_ratio() >= 0.5 and matcher.quick_ratio() >= 0.5 and matcher.ratio() >= 0.5
 
 

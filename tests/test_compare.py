@@ -68,8 +68,9 @@ def test_title_and_summary_mark_removed_and_added_words(client, writer, reviewer
     client.force_login(reviewer)
     found = sections(client.get(compare_url(draft)))
     assert found["title"].count("<del>") == 1 and found["title"].count("<ins>") == 1
-    assert "Ministers meet on " + REMOVED.format("Tuesday") + ADDED.format("Wednesday") in found["title"]
-    assert "Talks in " + REMOVED.format("Brussels.") + ADDED.format("Brussels and Mons.") in found["summary"]
+    assert "Ministers meet on " + REMOVED.format("Tuesday") + " " + ADDED.format("Wednesday") in found["title"]
+    # Punctuation is a word of its own: the full stop stays, "and Mons" is added before it.
+    assert "Talks in Brussels " + ADDED.format("and Mons") + "." in found["summary"]
 
 
 def test_body_is_compared_block_by_block_and_word_by_word_inside_each(client, writer, reviewer):
@@ -85,7 +86,7 @@ def test_body_is_compared_block_by_block_and_word_by_word_inside_each(client, wr
     response = client.get(compare_url(draft))
     body_html = sections(response)["body"]
     assert 'nr-block--h2 nr-row--removed">' + REMOVED.format("Background") in body_html
-    assert "Paragraph number 6 " + REMOVED.format("stays as it was.") + ADDED.format("now reads differently.") in body_html
+    assert "Paragraph number 6 " + REMOVED.format("stays as it was") + " " + ADDED.format("now reads differently") + "." in body_html
     assert 'nr-block--li nr-row--added">' + ADDED.format("Shared sensor data") in body_html
     # The unchanged list items are context; the untouched paragraphs far from any change are counted, not shown.
     assert "Patrols in the Baltic" in body_html
@@ -120,7 +121,7 @@ def test_advisory_details_show_old_and_new_values(client, writer, reviewer):
     assert REMOVED.format("17:30") in found["event_time"] and "(none)" in found["event_time"]
     assert REMOVED.format("Europe/Brussels") in found["time_zone"] and ADDED.format("Europe/Oslo") in found["time_zone"]
     assert REMOVED.format("NATO Headquarters") in found["venue"] and ADDED.format("Storting") in found["venue"]
-    assert "Register by " + REMOVED.format("10") in found["accreditation"]
+    assert "Register by " + REMOVED.format("10") + " January." in found["accreditation"]
     assert "Register by " + ADDED.format("12") in found["accreditation"]
     assert ADDED.format("On NATO TV.") in found["live_stream"]
     assert "city" not in found and "City" in unchanged_line(response)
@@ -207,13 +208,18 @@ def test_unchanged_fields_are_collapsed_into_one_line(client, writer, reviewer):
 
 def test_side_by_side_puts_each_version_in_its_own_column(client, writer, reviewer):
     """Side by side: the older text with its deletions, the newer with its insertions, each cell labelled."""
-    live = publish(make_release(author=writer, title="Ministers meet on Tuesday"), reviewer)
-    draft = new_draft(live, writer, title="Ministers meet on Wednesday")
+    live = publish(make_release(author=writer, title="Ministers meet on Tuesday", body="They meet."), reviewer)
+    draft = new_draft(live, writer, title="Ministers meet on Wednesday", body="They meet.\n\nThey talk.")
     client.force_login(reviewer)
-    title = sections(client.get(compare_url(draft, layout="side")))["title"]
-    old, new = re.findall(r'<div class="nr-diff nr-block[^"]*">(.*?)</div>', title, re.S)
+    found = sections(client.get(compare_url(draft, layout="side")))
+    old, new = re.findall(r'<div class="nr-diff nr-block[^"]*">(.*?)</div>', found["title"], re.S)
     assert text_of(old) == "Version 1: Ministers meet on removed: Tuesday"
     assert text_of(new) == "Version 2: Ministers meet on added: Wednesday"
+    cells = [text_of(cell) for cell in re.findall(r'<div class="nr-diff nr-block[^"]*">(.*?)</div>', found["body"], re.S)]
+    assert cells == [
+        "Version 1: They meet.", "Version 2: They meet.",
+        "Version 1: (not in this version)", "Version 2: added: They talk.",
+    ]
 
 
 def test_any_two_versions_can_be_compared_in_either_order(client, writer, reviewer):
@@ -224,7 +230,7 @@ def test_any_two_versions_can_be_compared_in_either_order(client, writer, review
     third = new_draft(second, writer, title="Three")
     client.force_login(reviewer)
     response = client.get(compare_url(third, **{"from": 3, "to": 1}))
-    assert REMOVED.format("One") + ADDED.format("Three") in sections(response)["title"]
+    assert REMOVED.format("One") + " " + ADDED.format("Three") in sections(response)["title"]
     assert "Version 1 (superseded) → version 3 (draft)" in response.content.decode()
 
 
