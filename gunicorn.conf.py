@@ -28,7 +28,10 @@ keepalive = _whole_number("GUNICORN_KEEPALIVE", 5)
 # Recycle each worker after a while, at staggered times, so a slow leak can't grow without bound.
 max_requests = _whole_number("GUNICORN_MAX_REQUESTS", 1000)
 max_requests_jitter = _whole_number("GUNICORN_MAX_REQUESTS_JITTER", 100)
-# "-" is standard output/error, where a process manager (systemd, a container runtime) collects them.
-accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
-errorlog = os.environ.get("GUNICORN_ERROR_LOG", "-")
-loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
+# "-" is standard output (the access log) and standard error (gunicorn's own messages), where a process
+# manager (systemd, a container runtime) collects them. The application's records, tracebacks
+# included, go to standard error as JSON lines (LOG_LEVEL, newsroom/settings/logs.py). The access
+# log is GUNICORN_ACCESS_LOG, as documented; GUNICORN_ACCESSLOG (as bench/run.py spells it) is read too.
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or os.environ.get("GUNICORN_ACCESSLOG") or "-"
+errorlog = os.environ.get("GUNICORN_ERROR_LOG") or "-"
+loglevel = os.environ.get("GUNICORN_LOG_LEVEL") or "info"

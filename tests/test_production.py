@@ -1,6 +1,10 @@
 """The production profile: `check --deploy`, HTTPS headers, gunicorn serving collected static files, Redis."""
 import contextlib
+import email
+import email.utils
+import gzip
 import http.client
+import http.server
 import json
 import os
 import runpy
@@ -8,6 +12,7 @@ import secrets
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -276,3 +281,153 @@ def test_sessions_are_cached_in_redis_and_kept_in_the_database(client):
     assert cache.get(f"django.contrib.sessions.cached_db{session_key}") is not None
     assert Session.objects.filter(session_key=session_key).exists()
     assert client.get("/admin/").status_code == 200
+
+
+def test_gunicorn_reads_the_documented_access_log_name_and_the_other_spelling(monkeypatch):
+    """GUNICORN_ACCESS_LOG, as documented; GUNICORN_ACCESSLOG (bench/run.py's spelling) works too."""
+    for name in ("GUNICORN_ACCESS_LOG", "GUNICORN_ACCESSLOG", "GUNICORN_ERROR_LOG"):
+        monkeypatch.delenv(name, raising=False)
+    config = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    assert (config["accesslog"], config["errorlog"]) == ("-", "-")  # standard output and standard error
+    monkeypatch.setenv("GUNICORN_ACCESSLOG", "/dev/null")
+    assert runpy.run_path(str(ROOT / "gunicorn.conf.py"))["accesslog"] == "/dev/null"
+    monkeypatch.setenv("GUNICORN_ACCESS_LOG", "/var/log/newsroom/access.log")
+    assert runpy.run_path(str(ROOT / "gunicorn.conf.py"))["accesslog"] == "/var/log/newsroom/access.log"
+
+
+# --- errors: logged with their tracebacks, mailed, reported ---------------------------------
+
+BROKEN_PAGE = "/sources/chisinau/"
+
+
+def json_lines(output):
+    """The lines of ``output`` that are JSON objects (gunicorn's own lines are plain text)."""
+    records = []
+    for line in output.splitlines():
+        try:
+            record = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(record, dict):
+            records.append(record)
+    return records
+
+
+def test_a_500_under_gunicorn_is_logged_as_json_with_its_traceback_and_mailed_to_admins(tmp_path):
+    """
+    gunicorn with the production settings on a database nobody migrated: the page fails. Standard
+    error carries one JSON line with the request and the whole traceback, and ADMINS get a mail.
+    """
+    port = free_port()
+    outbox = tmp_path / "mail"
+    env = production_env(
+        tmp_path, GUNICORN_BIND=f"127.0.0.1:{port}", GUNICORN_WORKERS="1",
+        ADMINS='Ops <ops@example.org>, "Novák, Ana" <ana@example.org>', EMAIL_URL=f"file://{outbox}",
+    )
+    with serving(env, port) as server:
+        response, _ = fetch(port, BROKEN_PAGE, **{"X-Forwarded-Proto": "https"})
+        assert response.status == 500
+        deadline = time.monotonic() + 10
+        while not (outbox.exists() and any(outbox.iterdir())) and time.monotonic() < deadline:
+            time.sleep(0.1)
+    output = server.stdout.read()
+    errors = [record for record in json_lines(output) if record.get("logger") == "django.request"]
+    assert len(errors) == 1, output
+    error = errors[0]
+    assert (error["level"], error["status"], error["method"], error["path"]) == ("ERROR", 500, "GET", BROKEN_PAGE)
+    assert error["message"] == f"Internal Server Error: {BROKEN_PAGE}"
+    assert error["exception"].startswith("Traceback (most recent call last):")
+    assert "no such table: releases_" in error["exception"]
+    assert all("\n" not in line for line in output.splitlines())  # one record, one line
+    mails = [email.message_from_string(path.read_text()) for path in outbox.iterdir()]
+    assert len(mails) == 1
+    assert [address for _, address in email.utils.getaddresses(mails[0].get_all("To"))] == [
+        "ops@example.org", "ana@example.org",
+    ]
+    assert f"Internal Server Error: {BROKEN_PAGE}" in " ".join(mails[0]["Subject"].split())  # unfolded
+    assert "no such table: releases_" in mails[0].get_payload(decode=True).decode()
+
+
+def django_settings(env, *names):
+    """The named settings as a subprocess with ``env`` reads them (or its error)."""
+    script = f"import json; from django.conf import settings; print(json.dumps([settings.{', settings.'.join(names)}]))"
+    return manage(env, "shell", "--no-imports", "-c", script)
+
+
+def test_admins_and_log_level_come_from_the_environment(tmp_path):
+    result = django_settings(
+        production_env(tmp_path, ADMINS='Ops <ops@example.org>, "Novák, Ana" <ana@example.org>, desk@example.org',
+                       LOG_LEVEL="warning"),
+        "ADMINS", "LOGGING['root']['level']",
+    )
+    assert result.returncode == 0, result.stderr
+    admins, level = json.loads(result.stdout)
+    assert admins == [["Ops", "ops@example.org"], ["Novák, Ana", "ana@example.org"], ["", "desk@example.org"]]
+    assert level == "WARNING"
+    result = django_settings(production_env(tmp_path), "ADMINS", "LOGGING['root']['level']")
+    assert json.loads(result.stdout) == [[], "INFO"]
+
+
+@pytest.mark.parametrize(("name", "value", "message"), [
+    ("ADMINS", "Ops ops@example.org", "ADMINS: 'Ops ops@example.org' is not an e-mail address"),
+    ("LOG_LEVEL", "loud", "LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL, not 'loud'."),
+])
+def test_a_mistyped_reporting_setting_stops_the_start(tmp_path, name, value, message):
+    """A typo that would silence error mail or logs is refused with a clear message, not ignored."""
+    result = manage(production_env(tmp_path, **{name: value}), "check")
+    assert result.returncode != 0
+    assert message in result.stderr
+
+
+def test_sentry_dsn_without_the_sdk_installed_stops_the_start(tmp_path):
+    """Set SENTRY_DSN without the 'sentry' extra: the newsroom refuses to start rather than report nothing."""
+    env = production_env(tmp_path, SENTRY_DSN="https://public@sentry.example.org/1")
+    # As if sentry-sdk were not installed: an import of a module mapped to None fails.
+    script = "import sys; sys.modules['sentry_sdk'] = None; import django; django.setup()"
+    result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode != 0
+    assert "SENTRY_DSN is set but the Sentry SDK is not installed" in result.stderr
+    assert "newsroom[sentry]" in result.stderr
+
+
+class SentryIngest(http.server.BaseHTTPRequestHandler):
+    """Stands in for Sentry's ingestion endpoint: keeps every envelope posted to it."""
+
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        if self.headers.get("Content-Encoding") == "gzip":
+            body = gzip.decompress(body)
+        self.server.envelopes.append((self.path, body.decode("utf-8", "replace")))
+        self.send_response(200)
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+def test_a_500_under_gunicorn_is_reported_to_sentry(tmp_path):
+    """SENTRY_DSN set: the worker's 500 reaches the DSN's server as an event with the exception."""
+    pytest.importorskip("sentry_sdk", reason="install the 'sentry' extra")
+    ingest = http.server.ThreadingHTTPServer(("127.0.0.1", 0), SentryIngest)
+    ingest.envelopes = []
+    threading.Thread(target=ingest.serve_forever, daemon=True).start()
+    port = free_port()
+    env = production_env(
+        tmp_path, GUNICORN_BIND=f"127.0.0.1:{port}", GUNICORN_WORKERS="1",
+        SENTRY_DSN=f"http://public@127.0.0.1:{ingest.server_address[1]}/42", SENTRY_ENVIRONMENT="ci",
+    )
+    try:
+        with serving(env, port):
+            response, _ = fetch(port, BROKEN_PAGE, **{"X-Forwarded-Proto": "https"})
+            assert response.status == 500
+            deadline = time.monotonic() + 15
+            while not ingest.envelopes and time.monotonic() < deadline:
+                time.sleep(0.1)
+    finally:
+        ingest.shutdown()
+    assert ingest.envelopes, "no event reached the Sentry server"
+    path, envelope = ingest.envelopes[0]
+    assert path == "/api/42/envelope/"
+    event = next(json.loads(line) for line in envelope.splitlines() if '"exception"' in line)
+    assert event["environment"] == "ci"
+    assert "no such table: releases_" in event["exception"]["values"][-1]["value"]

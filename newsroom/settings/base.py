@@ -15,6 +15,8 @@ import dj_email_url
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
+from . import logs
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 
@@ -267,7 +269,8 @@ NEWSROOM_SITE_NAME = os.environ.get("NEWSROOM_SITE_NAME", "Newsroom")
 # Public surfaces (releases/feeds.py, calendar.py, caching.py): entries per feed; how many days
 # a past event stays in the calendar feed (a subscribed client deletes what the feed drops);
 # how long anonymous responses may be reused without asking (0: revalidate every time, with
-# ETag/Last-Modified; more suits a CDN, and is cut short before a scheduled publication);
+# ETag/Last-Modified; more suits a CDN, which may then show any change up to that many seconds
+# late, a scheduled publication too: the value never shrinks before one, to keep its time secret);
 # a string to change on deploys that change templates, so that cached pages are revalidated.
 NEWSROOM_FEED_SIZE = env_int("NEWSROOM_FEED_SIZE", 50)
 NEWSROOM_CALENDAR_PAST_DAYS = env_int("NEWSROOM_CALENDAR_PAST_DAYS", 30)
@@ -277,6 +280,15 @@ NEWSROOM_CACHE_VERSION = os.environ.get("NEWSROOM_CACHE_VERSION", "")
 # public changes, and expired after this many seconds in any case (releases/caching.py).
 NEWSROOM_PAGE_CACHE = env_bool("NEWSROOM_PAGE_CACHE", True)
 NEWSROOM_PAGE_CACHE_SECONDS = env_int("NEWSROOM_PAGE_CACHE_SECONDS", 60)
+
+# Error reporting (newsroom/settings/logs.py), the same in every profile: log records at LOG_LEVEL
+# (default INFO) and above go to standard error as one JSON object per line, tracebacks inside;
+# a 500 is mailed to ADMINS ("Ops <ops@example.org>, other@example.org") when set, and reported
+# to Sentry when SENTRY_DSN is set (the 'sentry' extra; without it the newsroom refuses to start).
+LOGGING = logs.logging_config(logs.log_level(os.environ.get("LOG_LEVEL")))
+ADMINS = logs.admins(os.environ.get("ADMINS"))
+if os.environ.get("SENTRY_DSN"):
+    logs.start_sentry(os.environ["SENTRY_DSN"], environment=os.environ.get("SENTRY_ENVIRONMENT", ""))
 
 # Pictures (releases/pictures.py). An upload above either limit is refused with a form error.
 # Django streams uploads above FILE_UPLOAD_MAX_MEMORY_SIZE (default 2.5 MB) to a temporary file,
