@@ -18,7 +18,7 @@ from . import admin_panels, localtime, presence
 from .compare_views import CompareView, compare_link
 from .desk import DeskFilter, returned_marker
 from .forms import EditionForm, NormalisedTextForm, PublicationTimeForm
-from .models import Advisory, Contact, Picture, ProgrammeEntry, Release, Source
+from .models import Advisory, AdvisoryTemplate, Contact, Picture, ProgrammeEntry, Release, Source
 from .pictures import PictureField
 from .text import normalise_text
 from .workflow import LIVE_STATES, TRANSITIONS, WORKING_STATES, StaleEdit, State, TransitionError
@@ -249,6 +249,10 @@ class PublishableAdmin(DeletesOneByOne, admin.ModelAdmin):
                 editions=obj.editions().order_by("-version"),
                 preview_url=reverse("releases:preview", args=[obj.kind, obj.pk]),
                 compare=compare_link(obj, request.user),
+                duplicate_url=(
+                    reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_duplicate", args=[obj.pk])
+                    if self.has_add_permission(request) else None
+                ),
                 blocked_transitions=obj.blocked_transitions(request.user),
                 item=obj,
             )
@@ -282,7 +286,31 @@ class PublishableAdmin(DeletesOneByOne, admin.ModelAdmin):
             ),
             path("<path:object_id>/comment/", self.admin_site.admin_view(self.comment_view), name="%s_%s_comment" % info),
             path("<path:object_id>/presence/", self.admin_site.admin_view(self.presence_view), name="%s_%s_presence" % info),
+            path(
+                "<path:object_id>/duplicate/", self.admin_site.admin_view(self.duplicate_view),
+                name="%s_%s_duplicate" % info,
+            ),
         ] + super().get_urls()
+
+    def duplicate_view(self, request, object_id):
+        """"Duplicate as new draft": a new document from this edition (see ``Publishable.duplicate``)."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None:
+            raise Http404
+        if not self.has_view_permission(request, obj) or not self.has_add_permission(request):
+            raise PermissionDenied
+        try:
+            copy = obj.duplicate(request.user, with_pictures=bool(request.POST.get("with_pictures")))
+        except TransitionError as error:
+            messages.error(request, str(error))
+            return HttpResponseRedirect(reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_change", args=[obj.pk]))
+        messages.success(request, _(
+            "This is a new draft, duplicated from “%(item)s”, at the address “%(slug)s”: change the title and the "
+            "address before submitting it."
+        ) % {"item": obj, "slug": copy.slug})
+        return HttpResponseRedirect(reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_change", args=[copy.pk]))
 
     def comment_view(self, request, object_id):
         """A remark in the item's conversation: it moves nothing and anyone on the desk may answer."""
@@ -391,10 +419,20 @@ class PublishableAdmin(DeletesOneByOne, admin.ModelAdmin):
         return f"nr-transition-input-{self.opts.label_lower}-{obj.pk}"
 
 
+def template_from(request):
+    """The advisory template a "New advisory from template" link names (``?template=<id>``), if any."""
+    pk = request.GET.get("template", "")
+    return AdvisoryTemplate.objects.filter(pk=pk).first() if pk.isdigit() else None
+
+
 class ProgrammeEntryInline(admin.TabularInline):
     model = ProgrammeEntry
     form = NormalisedTextForm
     extra = 1
+
+    def get_extra(self, request, obj=None, **kwargs):
+        template = template_from(request) if obj is None and request.method == "GET" else None
+        return len(template.programme) if template is not None and template.programme else self.extra
 
     def has_change_permission(self, request, obj=None):
         return obj is None or obj.editable
@@ -497,6 +535,58 @@ class AdvisoryAdmin(PublishableAdmin):
         (_("Workflow"), {"fields": ["state_label", "version", "publication_time", "approval_time", "created_by", "last_edited_by"]}),
     ]
 
+    def get_urls(self):
+        return [
+            path(
+                "<path:object_id>/save-as-template/", self.admin_site.admin_view(self.save_as_template_view),
+                name="releases_advisory_save_as_template",
+            ),
+        ] + super().get_urls()
+
+    def save_as_template_view(self, request, object_id):
+        """Keep this advisory's recurring parts as a named template (the weekly briefing)."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None:
+            raise Http404
+        if not self.has_view_permission(request, obj) or not request.user.has_perm("releases.add_advisorytemplate"):
+            raise PermissionDenied
+        name = normalise_text(request.POST.get("name", "")).strip()[:200]
+        change_url = reverse("admin:releases_advisory_change", args=[obj.pk])
+        if not name:
+            messages.error(request, _("Give the template a name, such as “Weekly press briefing”."))
+            return HttpResponseRedirect(change_url)
+        if AdvisoryTemplate.objects.filter(name=name).exists():
+            messages.error(request, _("A template called “%(name)s” already exists: choose another name.") % {"name": name})
+            return HttpResponseRedirect(change_url)
+        template = AdvisoryTemplate.from_advisory(obj, name, request.user)
+        messages.success(request, _(
+            "Saved as the template “%(name)s”. Templates are never public; start the next advisory from it."
+        ) % {"name": template.name})
+        return HttpResponseRedirect(reverse("admin:releases_advisorytemplate_change", args=[template.pk]))
+
+    def get_changeform_initial_data(self, request):
+        template = template_from(request)
+        if template is None:
+            return super().get_changeform_initial_data(request)
+        return template.initial()
+
+    def get_formset_kwargs(self, request, obj, inline, prefix):
+        kwargs = super().get_formset_kwargs(request, obj, inline, prefix)
+        template = template_from(request) if request.method == "GET" and obj.pk is None else None
+        if template is not None and isinstance(inline, ProgrammeEntryInline):
+            kwargs["initial"] = [{"time": entry["time"], "description": entry["description"]} for entry in template.programme]
+        return kwargs
+
+    def add_view(self, request, form_url="", extra_context=None):
+        template = template_from(request) if request.method == "GET" else None
+        if template is not None:
+            messages.info(request, _(
+                "Started from the template “%(name)s”: give the date and the address, check the rest, then save."
+            ) % {"name": template.name})
+        return super().add_view(request, form_url, extra_context)
+
     @admin.display(description=_("event"), ordering="starts_at")
     def event_start(self, obj):
         local = obj.local_start
@@ -517,7 +607,48 @@ class AdvisoryAdmin(PublishableAdmin):
                 request,
                 _("Not stated in the source, to be filled in: %s.") % "; ".join(str(m) for m in obj.missing_details),
             )
+        if obj is not None and request.user.has_perm("releases.add_advisorytemplate"):
+            extra_context = {**(extra_context or {}), "save_as_template_url": reverse(
+                "admin:releases_advisory_save_as_template", args=[obj.pk],
+            )}
         return super().change_view(request, object_id, form_url, extra_context)
+
+
+@admin.register(AdvisoryTemplate)
+class AdvisoryTemplateAdmin(admin.ModelAdmin):
+    """Recurring advisories' starting points: edited here, never public, started from with one link."""
+
+    form = NormalisedTextForm
+    list_display = ["name", "source", "title", "venue", "start_link"]
+    list_select_related = ["source"]
+    search_fields = ["name", "title"]
+    autocomplete_fields = ["contacts"]
+    readonly_fields = ["start_link", "programme_entries"]
+    formfield_overrides = URL_FIELDS
+    fieldsets = [
+        (None, {"fields": ["start_link", "name", "source", "title", "summary", "body", "original_url"]}),
+        (_("Usual time and place"), {"fields": ["event_time", "time_zone", "venue", "city", "country"]}),
+        (_("Media coverage"), {"fields": ["accreditation", "live_stream", "video_download", "transcript"]}),
+        (None, {"fields": ["contacts", "programme_entries"]}),
+    ]
+
+    @admin.display(description=_("start"))
+    def start_link(self, template):
+        if not template.pk:
+            return "—"
+        return format_html(
+            '<a class="button" href="{}?template={}">{}</a>',
+            reverse("admin:releases_advisory_add"), template.pk, _("New advisory from this template"),
+        )
+
+    @admin.display(description=_("programme"))
+    def programme_entries(self, template):
+        return "; ".join(f"{entry['time']} {entry['description']}" for entry in template.programme) or "—"
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
 
 
 @admin.register(Source)

@@ -2,6 +2,7 @@ import re
 import zoneinfo
 from datetime import date, datetime, time
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models, transaction
@@ -88,7 +89,12 @@ class Contact(models.Model):
         validators=[RegexValidator(r"^\+?[0-9 ()./-]{5,}$", _("Enter a phone number such as +32 2 707 50 41."))],
     )
     is_public = models.BooleanField(
-        _("public"), default=True, help_text=_("Shown on public pages. Untick for internal-only contacts."),
+        _("public"), default=False,
+        help_text=_(
+            "Tick to show this contact's name, role, e-mail and phone to anyone, on the public page of every "
+            "release and advisory it is attached to, and in their feeds. Left unticked, the contact is "
+            "internal: the newsroom sees it, the public never does."
+        ),
     )
     #: Moves the public pages' validators when a contact changes or stops being public (see caching).
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
@@ -98,7 +104,9 @@ class Contact(models.Model):
         constraints = [models.UniqueConstraint(fields=["source", "name"], name="releases_contact_unique_name")]
 
     def __str__(self):
-        return f"{self.name} ({self.source})" if self.source_id else self.name
+        label = f"{self.name} ({self.source})" if self.source_id else self.name
+        # How the admin's contact pickers list it: a writer sees at once which ones the public won't.
+        return label if self.is_public else f"{label} — {_('internal')}"
 
     def save(self, *args, **kwargs):
         # A contact no longer public must leave the pages now, in every cache that holds them.
@@ -117,6 +125,14 @@ class Contact(models.Model):
             result = super().delete(*args, **kwargs)
             public_changed()
             return result
+
+
+class HasContacts:
+    """Releases and advisories name press contacts; the internal ones never reach the public."""
+
+    def internal_contacts(self):
+        """The attached contacts the public page leaves out (shown as a notice in the staff preview)."""
+        return self.contacts.filter(is_public=False)
 
 
 class Illustrated:
@@ -142,7 +158,7 @@ class Illustrated:
             return super().delete(*args, **kwargs)
 
 
-class Release(Illustrated, Publishable):
+class Release(HasContacts, Illustrated, Publishable):
     """A press release or news story. Each row is one edition (see ``workflow``)."""
 
     class Category(models.TextChoices):
@@ -184,7 +200,7 @@ class Release(Illustrated, Publishable):
         return reverse("releases:release-detail", kwargs={"slug": self.slug})
 
 
-class Advisory(Illustrated, Publishable):
+class Advisory(HasContacts, Illustrated, Publishable):
     """
     A media advisory: an event the press may cover.
 
@@ -226,6 +242,8 @@ class Advisory(Illustrated, Publishable):
 
     rendered_fields = {"body": "body_html"}
     copied_child_relations = ("programme", "pictures")
+    #: A duplicate is a new event: last time's follow-up release isn't its follow-up.
+    fields_not_duplicated = ("follow_up",)
     kind = "advisory"
 
     class Meta(Publishable.Meta):
@@ -294,6 +312,75 @@ class Advisory(Illustrated, Publishable):
         if self.follow_up_id is None:
             return None
         return Release.objects.published().filter(document=self.follow_up.document).first()
+
+
+class AdvisoryTemplate(models.Model):
+    """
+    The starting point of a recurring advisory (the weekly briefing, the monthly
+    meeting): its text, place, usual time, coverage notes, contacts and programme.
+
+    A template is not an advisory and never enters the workflow: no state, no
+    address, nothing any public page, feed or search reads. "New advisory from
+    template" prefills the advisory form with it; the advisory is then written
+    and reviewed like any other.
+    """
+
+    #: The advisory fields a template keeps (the date and the address belong to each event).
+    ADVISORY_FIELDS = (
+        "source", "title", "summary", "body", "event_time", "time_zone", "venue", "city", "country",
+        "accreditation", "live_stream", "video_download", "transcript", "original_url",
+    )
+
+    name = models.CharField(
+        max_length=200, unique=True, help_text=_("What the newsroom calls it, e.g. “Weekly press briefing”."),
+    )
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="+")
+    title = models.CharField(max_length=300)
+    summary = models.TextField(blank=True)
+    body = models.TextField(blank=True)
+    event_time = models.TimeField(null=True, blank=True, help_text=_("The usual local start time, if there is one."))
+    time_zone = models.CharField(max_length=64, choices=time_zone_choices, default="Europe/Brussels")
+    venue = models.CharField(max_length=300, blank=True)
+    city = models.CharField(max_length=120, blank=True)
+    country = models.CharField(max_length=120, blank=True)
+    accreditation = models.TextField(blank=True)
+    live_stream = models.TextField(blank=True)
+    video_download = models.TextField(blank=True)
+    transcript = models.TextField(blank=True)
+    original_url = models.URLField(_("original URL"), max_length=500, blank=True)
+    contacts = models.ManyToManyField(Contact, blank=True, related_name="+")
+    #: The programme as [{"time": "HH:MM", "description": …}], copied into each new advisory's programme.
+    programme = models.JSONField(default=list, blank=True, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, editable=False, on_delete=models.SET_NULL, related_name="+",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    @classmethod
+    def from_advisory(cls, advisory, name, user):
+        """Save ``advisory``'s recurring parts as a template called ``name``."""
+        with transaction.atomic():
+            template = cls.objects.create(
+                name=name, created_by=user, **{field: getattr(advisory, field) for field in cls.ADVISORY_FIELDS},
+                programme=[
+                    {"time": f"{entry.time:%H:%M}", "description": entry.description} for entry in advisory.programme.all()
+                ],
+            )
+            template.contacts.set(advisory.contacts.all())
+        return template
+
+    def initial(self):
+        """The advisory add form's initial data: every kept field, and the contacts."""
+        data = {field: getattr(self, field) for field in self.ADVISORY_FIELDS}
+        data["source"] = self.source_id
+        data["contacts"] = list(self.contacts.values_list("pk", flat=True))
+        return data
 
 
 class ProgrammeEntry(models.Model):

@@ -17,6 +17,8 @@ WRITING = [
     "view_programmeentry", "add_programmeentry", "change_programmeentry", "delete_programmeentry",
     "view_picture", "add_picture", "change_picture", "delete_picture",
     "view_source", "view_contact",
+    # Recurring advisories' starting points (never public: see AdvisoryTemplate).
+    "view_advisorytemplate", "add_advisorytemplate", "change_advisorytemplate", "delete_advisorytemplate",
     # Writers and reviewers choose media lists (names, criteria, sizes), never read the directory.
     "journalists.view_medialist",
 ]

@@ -715,6 +715,54 @@ class Publishable(models.Model):
                 self._public_changed(Transition.IMPORT)
             self._record(Transition.IMPORT, None, State.DRAFT, comment)
 
+    def duplicate(self, user, with_pictures=False):
+        """
+        Anyone who may write: a new document started from this edition ("Duplicate
+        as new draft"): a new draft, version 1, at a free address, with the same
+        text, contacts and (for an advisory) programme, and the pictures if asked.
+        Nothing of this document's history or publication comes with it.
+        """
+        model = type(self)
+        if not user.has_perm(f"{model._meta.app_label}.add_{model._meta.model_name}"):
+            raise TransitionError(
+                _("You may not duplicate this %(model)s: you can't write %(models)s.")
+                % {"model": self._meta.verbose_name, "models": self._meta.verbose_name_plural}
+            )
+        with transaction.atomic():
+            copy = model.objects.get(pk=self.pk)
+            copy.pk = copy.id = None
+            copy._state.adding = True
+            copy.document = uuid.uuid4()
+            copy.version = copy.revision = 1
+            copy.state = State.DRAFT
+            copy.created_by = copy.last_edited_by = user
+            copy.published_at = copy.revised_at = copy.public_updated_at = copy.withdrawn_at = None
+            copy.change_note = copy.withdrawal_reason = ""
+            for name in getattr(self, "fields_not_duplicated", ()):
+                setattr(copy, name, model._meta.get_field(name).get_default())
+            base = self.slug[: model._meta.get_field("slug").max_length - 10]
+            copy.slug = next(
+                slug for slug in (f"{base}-copy", *(f"{base}-copy-{n}" for n in range(2, 10_000)))
+                if not model.objects.filter(slug=slug).exists()
+            )
+            copy.save()
+            for field in model._meta.many_to_many:
+                getattr(copy, field.name).set(getattr(self, field.name).all())
+            for name in self.copied_child_relations:
+                if name == "pictures" and not with_pictures:
+                    continue
+                foreign_key = getattr(self, name).field.name
+                for row in getattr(self, name).all():
+                    row.pk = row.id = None
+                    row._state.adding = True
+                    setattr(row, foreign_key, copy)
+                    row.save()  # a picture row shares its files; they go only when no row uses them
+            copy._record(
+                "duplicate", user, State.DRAFT,
+                _("Duplicated from “%(title)s” version %(version)s") % {"title": self.title, "version": self.version},
+            )
+        return copy
+
     def _copy_as_new_edition(self, user):
         model = type(self)
         latest = self.editions().order_by("-version").values_list("version", flat=True).first()

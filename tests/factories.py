@@ -27,6 +27,8 @@ def make_source(name=None, **extra):
 
 
 def make_contact(source=None, name=None, **extra):
+    """A public contact unless ``is_public=False`` is given (the model's default is internal)."""
+    extra.setdefault("is_public", True)
     return Contact.objects.create(source=source or make_source(), name=name or f"Contact {next(_counter)}", **extra)
 
 

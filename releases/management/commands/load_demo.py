@@ -24,7 +24,7 @@ SOURCES = {
 }
 CONTACTS = [
     {"source": "NATO", "name": "NATO Press Office", "kind": Contact.Kind.OFFICE, "role": "Press and Media",
-     "email": "press@hq.nato.int", "phone": "+32 2 707 50 41"},
+     "email": "press@hq.nato.int", "phone": "+32 2 707 50 41", "is_public": True},
 ]
 #: Development accounts: username -> (group, password). Printed by the command; never in production.
 ACCOUNTS = {
