@@ -199,9 +199,16 @@ def merged(panel, rows, newest_first):
 
 
 def permitted(user, permission):
-    """The publishable models on which ``user`` holds ``change`` or ``publish``."""
+    """
+    The publishable models on which ``user`` holds ``change`` or ``publish``, and may
+    see in the admin (``change`` implies it; a bare ``publish`` without ``view`` shows nothing).
+    """
     check = {"change": lambda model: model.change_permission(), "publish": lambda model: model.publish_permission()}[permission]
-    return [model for model in PUBLISHABLE_MODELS if user.has_perm(check(model))]
+    return [
+        model for model in PUBLISHABLE_MODELS
+        if user.has_perm(check(model))
+        and (user.has_perm(model.change_permission()) or user.has_perm(f"releases.view_{model._meta.model_name}"))
+    ]
 
 
 def writer_panels(user, now):

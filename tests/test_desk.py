@@ -295,6 +295,17 @@ def test_a_writer_with_no_advisory_rights_sees_no_advisories(client, writer2):
     assert titles_in(page, "drafts") == ["A release they can"]
 
 
+def test_a_publish_permission_alone_shows_no_titles(client, writer):
+    """Someone given "publish" but not allowed to see releases in the admin gets no queue of their titles."""
+    from django.contrib.auth.models import Permission
+
+    odd = make_user("publish-only")
+    odd.user_permissions.add(Permission.objects.get(codename="publish_release"))
+    make_release(author=writer, title="Waiting in review").submit(writer)
+    page = desk(client, odd)
+    assert panel(page, "waiting") is None and "Waiting in review" not in page
+
+
 # --- "see all": the same sets in the changelists ----------------------------------------------
 
 
