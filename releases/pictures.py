@@ -21,8 +21,10 @@ Nothing here touches a local path, so any Django storage backend works
 import io
 import logging
 import posixpath
+import struct
 import uuid
 import warnings
+import zlib
 from dataclasses import dataclass, field
 
 from django import forms
@@ -31,7 +33,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
-from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageCms, ImageOps, PngImagePlugin, UnidentifiedImageError
 
 logger = logging.getLogger(__name__)
 
@@ -122,6 +124,75 @@ def _open(upload):
                                   params={"accepted": ACCEPTED}) from None
 
 
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+PNG_TEXT_CHUNKS = (b"tEXt", b"zTXt", b"iTXt")
+
+
+def _text_too_large(kind, data, budget):
+    """
+    Whether Pillow would refuse this text chunk: longer than its ``MAX_TEXT_CHUNK``, or compressed
+    and inflating beyond it. Inflating stops at that size, and at ``budget`` bytes in all, so a
+    chunk of compressed zeros costs a megabyte at most. Returns (too large, bytes inflated).
+    """
+    limit = PngImagePlugin.MAX_TEXT_CHUNK
+    if len(data) > limit:
+        return True, 0
+    _, _, rest = data.partition(b"\0")
+    if kind == b"zTXt":
+        compressed = rest[1:]
+    elif kind == b"iTXt" and rest[:1] == b"\x01":
+        compressed = rest[2:].split(b"\0", 2)[-1]
+    else:
+        return False, 0
+    if budget <= 0:
+        return True, 0
+    inflater = zlib.decompressobj()
+    try:
+        inflated = len(inflater.decompress(compressed, min(limit, budget) + 1))
+    except zlib.error:
+        return False, 0  # Pillow skips a broken compressed text itself
+    return inflated > limit or bool(inflater.unconsumed_tail), inflated
+
+
+def _png_without_oversized_text(content):
+    """
+    ``content`` (a PNG) without the text chunks Pillow refuses as too large, or None when it has
+    none. Text is metadata, discarded anyway: a screenshot tool's 5 MB description shouldn't cost
+    the picture. Smaller text stays for Pillow to read (an XMP orientation, for one).
+    """
+    kept, position, dropped = [content[:8]], 8, False
+    budget = PngImagePlugin.MAX_TEXT_MEMORY
+    while position + 12 <= len(content):
+        length, kind = struct.unpack(">I4s", content[position:position + 8])
+        end = position + 12 + length
+        if kind in PNG_TEXT_CHUNKS:
+            too_large, inflated = _text_too_large(kind, content[position + 8:min(end, len(content)) - 4], budget)
+            budget -= inflated
+            if too_large:
+                dropped = True
+                position = end
+                continue
+        kept.append(content[position:end])
+        position = end
+        if kind == b"IEND":
+            break
+    kept.append(content[position:])  # whatever follows, as it came: Pillow judges it
+    return b"".join(kept) if dropped else None
+
+
+def _without_oversized_text(upload):
+    """The upload, or a copy of it without oversized PNG text chunks (same name and size check)."""
+    upload.seek(0)
+    if upload.read(8) != PNG_SIGNATURE:
+        return upload
+    upload.seek(0)
+    cleaned = _png_without_oversized_text(upload.read())
+    if cleaned is None:
+        return upload
+    logger.info("Dropped oversized text metadata from PNG upload %r", upload.name)
+    return ContentFile(cleaned, name=upload.name)
+
+
 def _looks_like_svg(head):
     head = head.lstrip().lower()
     return b"<svg" in head or (head.startswith(b"<?xml") and b"svg" in head)
@@ -144,6 +215,7 @@ def check_upload(upload):
             _("SVG files are not accepted: they can carry scripts. %(accepted)s"), code="svg",
             params={"accepted": ACCEPTED},
         )
+    upload = _without_oversized_text(upload)
     try:
         image = _open(upload)
         # A camera JPEG carrying extra images (MPO) is a JPEG: only its first image is read.

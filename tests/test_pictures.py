@@ -7,6 +7,7 @@ Pillow would need gigabytes of memory to draw them).
 """
 import io
 import struct
+import time
 import zlib
 
 import boto3
@@ -352,6 +353,53 @@ def test_png_text_chunks_are_removed(client, draft):
         with default_storage.open(name) as file:
             content = file.read()
         assert b"Jane" not in content and b"50.877" not in content, name
+
+
+def png_with_text(kind, size):
+    """A real PNG made by Pillow carrying ``size`` characters of text metadata in a ``kind`` chunk."""
+    from PIL.PngImagePlugin import PngInfo
+
+    info = PngInfo()
+    text = ("Legende: Chisinau, Novak. " * (size // 26 + 1))[:size]
+    if kind == "tEXt":
+        info.add_text("Comment", text)
+    elif kind == "zTXt":
+        info.add_text("Comment", text, zip=True)
+    else:
+        info.add_itxt("Description", text.replace("Chisinau", "Chișinău"), lang="ro", zip=True)
+    return image_bytes("PNG", size=(640, 400), pnginfo=info)
+
+
+@pytest.mark.parametrize("kind", ["tEXt", "zTXt", "iTXt"])
+def test_a_png_carrying_megabytes_of_text_metadata_is_accepted_without_it(client, draft, kind):
+    """5 MB of text in a PNG is metadata like any other: discarded, and the picture kept."""
+    sent = png_with_text(kind, 5_000_000)
+    response = post_picture(client, draft, upload("chart.png", sent))
+    assert response.status_code == 302, response.content.decode()[:3000]
+    picture = Picture.objects.get(release=draft)
+    assert (picture.width, picture.height) == (640, 400)
+    for name in stored_files():
+        with default_storage.open(name) as file:
+            content = file.read()
+        assert b"Legende" not in content and len(content) < 200_000, name
+
+
+def test_a_text_chunk_that_decompresses_without_end_is_not_decompressed_without_bound(client, draft):
+    """
+    A zTXt chunk of 1 GB of zeros compresses to 1 MB: it must not be inflated in full (memory,
+    time). The picture is kept without it, in well under the time a full inflation takes.
+    """
+    compressor = zlib.compressobj(9)
+    block = b"\0" * 1_000_000
+    bomb = b"".join(compressor.compress(block) for _ in range(1000)) + compressor.flush()
+    plain = image_bytes("PNG", size=(320, 200))
+    # The chunk goes right after the header, where Pillow reads text before the pixels.
+    sent = plain[:33] + png_chunk(b"zTXt", b"Comment\0\0" + bomb) + plain[33:]
+    started = time.monotonic()
+    response = post_picture(client, draft, upload("chart.png", sent))
+    assert response.status_code == 302, response.content.decode()[:3000]
+    assert time.monotonic() - started < 5
+    assert Picture.objects.get(release=draft).width == 320
 
 
 # --- renditions: replacing and deleting -------------------------------------------------------
