@@ -34,9 +34,10 @@ from django.utils.translation import gettext_lazy
 from .workflow import Transition
 
 _TOKENS = re.compile(r"\s+|[^\s]+")
-#: Words for comparing editions: spaces, words with their inner punctuation kept whole (17:30,
-#: e-mail, nato.int) and any other punctuation mark alone, so "Gotland" → "Gotland, Sweden" adds ", Sweden".
-_WORDS = re.compile(r"\s+|\w+(?:[^\w\s]+\w+)*|[^\w\s]")
+#: Words for comparing editions, each with the spaces after it: words with their inner punctuation
+#: kept whole (17:30, e-mail, nato.int) and any other punctuation mark alone, so "Gotland" →
+#: "Gotland, Sweden" adds ", Sweden". (Leading spaces are a token of their own.)
+_WORDS = re.compile(r"\s+|\w+(?:[^\w\s]+\w+)*\s*|[^\w\s]\s*")
 
 
 def word_diff(old, new):
@@ -68,29 +69,27 @@ def _none():
     return f'<span class="nr-none">{escape(_("(none)"))}</span>'
 
 
+#: Beyond this many words in the two texts together, the matcher skips very common words as anchors
+#: (difflib's "autojunk"): a little less exact, but a pasted 50,000-word text can't take seconds.
+LONG_TEXT = 20_000
+
+
 def _word_changes(old, new):
     """
-    The two texts as runs: ``(same, None)`` for shared text, ``(removed, added)``
-    for a change. Two changes split only by a space ("stays as" → "now reads")
-    read as one change, not as a word-by-word zipper.
+    The two texts as runs ``(same, older text, newer text)``: ``same`` for shared
+    words, otherwise a change. Words carry the spaces after them but are matched
+    without them, so a change of several words in a row is one change (not a
+    zipper of words and spaces), and a million spaces don't slow the matcher.
     """
     old_words, new_words = _WORDS.findall(old or ""), _WORDS.findall(new or "")
-    runs = []
-    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, old_words, new_words, autojunk=False).get_opcodes():
-        removed, added = "".join(old_words[i1:i2]), "".join(new_words[j1:j2])
-        runs.append((removed, None) if op == "equal" else (removed, added))
-    merged = []
-    for run in runs:
-        if (
-            len(merged) >= 2 and run[1] is not None and all(run)
-            and merged[-1][1] is None and not merged[-1][0].strip()
-            and merged[-2][1] is not None and all(merged[-2])
-        ):
-            space = merged.pop()[0]
-            removed, added = merged.pop()
-            run = (removed + space + run[0], added + space + run[1])
-        merged.append(run)
-    return merged
+    matcher = difflib.SequenceMatcher(
+        None, [word.rstrip() or word for word in old_words], [word.rstrip() or word for word in new_words],
+        autojunk=len(old_words) + len(new_words) > LONG_TEXT,
+    )
+    return [
+        (op == "equal", "".join(old_words[i1:i2]), "".join(new_words[j1:j2]))
+        for op, i1, i2, j1, j2 in matcher.get_opcodes()
+    ]
 
 
 def _edges(text):
@@ -109,11 +108,11 @@ def marked_diff(old, new):
     and both marks in one text.
     """
     before, after, inline = [], [], []
-    for removed, added in _word_changes(old, new):
-        if added is None:
+    for same, removed, added in _word_changes(old, new):
+        if same:
             before.append(escape(removed))
-            after.append(escape(removed))
-            inline.append(escape(removed))
+            after.append(escape(added))
+            inline.append(escape(added))
             continue
         # Spaces at the edge of a change stay outside its mark: "meet" → "meet in Mons" underlines "in Mons".
         if removed:
@@ -203,9 +202,14 @@ def _value(old, new):
 _LOOKAHEAD = 8
 
 
+#: Two blocks sharing this share of their words are one block edited, not one removed and another added.
+SIMILAR = 0.4
+
+
 def _similar(old, new):
-    matcher = difflib.SequenceMatcher(None, _WORDS.findall(old), _WORDS.findall(new), autojunk=False)
-    return matcher.real_quick_ratio() >= 0.5 and matcher.quick_ratio() >= 0.5 and matcher.ratio() >= 0.5
+    # Words only: every block shares its spaces with every other, which would make any two look alike.
+    matcher = difflib.SequenceMatcher(None, old.split(), new.split(), autojunk=False)
+    return matcher.real_quick_ratio() >= SIMILAR and matcher.quick_ratio() >= SIMILAR and matcher.ratio() >= SIMILAR
 
 
 def _pair(olds, news):
@@ -312,6 +316,11 @@ def body_blocks(html):
     return parser.blocks
 
 
+def body_rows(old_html, new_html):
+    """The rows of a body's comparison: its blocks aligned, changed ones diffed word by word, far context counted."""
+    return _blocks(body_blocks(old_html), body_blocks(new_html))
+
+
 def _display(edition, name):
     """A field's value as a reader would say it: a date in words, a time, a choice's label, a name."""
     value = getattr(edition, name)
@@ -414,7 +423,7 @@ def compare_editions(old, new):
     for name, kind in FIELDS[new.kind]:
         change = FieldChange(name, _label(type(new), name), kind)
         if name == "body":
-            change.rows = _blocks(body_blocks(old.body_html), body_blocks(new.body_html))
+            change.rows = body_rows(old.body_html, new.body_html)
         elif name == "programme":
             change.rows = _blocks(_programme(old), _programme(new), as_values=True, context=0)
         elif kind == "text":

@@ -94,6 +94,17 @@ def test_body_is_compared_block_by_block_and_word_by_word_inside_each(client, wr
     assert "Paragraph number 3 stays" not in body_html
 
 
+def test_a_rewritten_paragraph_shows_as_removed_and_added_not_word_by_word(client, writer, reviewer):
+    """A paragraph with hardly a word in common is one paragraph removed and another added, not a zipper of marks."""
+    live = publish(make_release(author=writer, body="Ministers met in Brussels on Tuesday.\n\nThe end."), reviewer)
+    draft = new_draft(live, writer, body="A coordination cell opens at Maritime Command.\n\nThe end.")
+    client.force_login(reviewer)
+    body = sections(client.get(compare_url(draft)))["body"]
+    assert 'nr-row--removed">' + REMOVED.format("Ministers met in Brussels on Tuesday.") in body
+    assert 'nr-row--added">' + ADDED.format("A coordination cell opens at Maritime Command.") in body
+    assert body.count("<del>") == 1 and body.count("<ins>") == 1
+
+
 def test_body_markup_is_compared_as_the_reader_reads_it(client, writer, reviewer):
     """Entities and inline markup don't show as changes: the comparison reads the rendered text, not the source."""
     live = publish(make_release(author=writer, body="Allies & partners met [in Oslo](https://example.org/oslo)."), reviewer)
