@@ -228,6 +228,18 @@ class PublishableAdmin(DeletesOneByOne, admin.ModelAdmin):
         }
         return TemplateResponse(request, "admin/releases/stale_edit.html", context, status=409)
 
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        # The title's address preview (static/js/newsroom-writing.js): the public address up to the slug.
+        example = request.build_absolute_uri(reverse(f"releases:{self.model.kind}-detail", args=["slug"]))
+        context["address_prefix"] = example[: -len("slug/")]
+        if request.method == "POST":
+            # Here only with errors (a valid form is saved and redirected). A browser can't put a
+            # chosen file back into a file input, so say which ones must be chosen again.
+            context["files_to_choose_again"] = [
+                upload.name for key, upload in request.FILES.items() if key.startswith("pictures-")
+            ]
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
     def change_view(self, request, object_id, form_url="", extra_context=None):
         obj = self.get_object(request, object_id)
         extra_context = extra_context or {}

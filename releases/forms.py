@@ -3,6 +3,7 @@ from django import forms
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.utils import formats, timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from . import localtime
@@ -53,8 +54,35 @@ class EditionForm(NormalisedTextForm):
 
     revision = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
+    #: Help for press officers, in the newsroom's words (the body's help belongs to its editor).
+    HELP_TEXTS = {
+        "title": _("The headline, as readers see it on the page, in lists, feeds and when shared."),
+        "slug": _(
+            "The end of the page's web address: lower-case letters, digits and hyphens, filled in from the "
+            "title. It can't change once the item has been public, so links to it keep working."
+        ),
+        "summary": _("One or two sentences shown in lists, feeds and search results, and at the top of the page."),
+        "original_url": _("Only when this is a teaser: the page where the full text was first published."),
+        "contacts": _(
+            "Press contacts readers can call or write to. Contacts marked “internal” are not shown to the "
+            "public: tick “public” on the contact to show one."
+        ),
+        "follow_up": _("The release published after the event. The advisory links to it once it is public."),
+        "event_time": _("Local time at the event, on a 24-hour clock. Leave empty until it is announced."),
+        "time_zone": _("The event's own time zone: readers see the time as it is there."),
+    }
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        for name, text in self.HELP_TEXTS.items():
+            if name in self.fields:
+                self.fields[name].help_text = text
+        if "slug" in self.fields:
+            # Where the live address preview goes (static/js/newsroom-writing.js).
+            self.fields["slug"].help_text = format_html(
+                '{} <span class="nr-slug-preview">{} <strong id="nr-slug-preview"></strong></span>',
+                self.HELP_TEXTS["slug"], _("Address:"),
+            )
         self.conflict = None
         if self.instance.pk:
             self.fields["revision"].initial = self.instance.revision

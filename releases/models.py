@@ -132,7 +132,8 @@ class HasContacts:
 
     def internal_contacts(self):
         """The attached contacts the public page leaves out (shown as a notice in the staff preview)."""
-        return self.contacts.filter(is_public=False)
+        # From Contact itself: the public views prefetch only the public contacts into ``self.contacts``.
+        return Contact.objects.filter(**{type(self).contacts.field.related_query_name(): self}, is_public=False)
 
 
 class Illustrated:
