@@ -129,7 +129,8 @@ def generate(items, seed=2023, out=print):
             row = {
                 "document": uuid.uuid4(), "version": 1, "state": state,
                 "slug": f"{re.sub(r'[^a-z0-9]+', '-', title.lower())[:100].strip('-')}-{run}{i}",
-                "published_at": published_at, "revised_at": published_at, "source_id": source.pk,
+                "published_at": published_at, "revised_at": published_at, "public_updated_at": published_at,
+                "revision": 1, "change_note": "", "source_id": source.pk,
                 "title": title, "summary": paragraphs[0][:400], "body": body, "body_html": body_html,
                 "created_by_id": user.pk, "last_edited_by_id": user.pk, "created_at": now, "updated_at": now,
                 "withdrawn_at": now if state == State.WITHDRAWN else None,
@@ -159,7 +160,7 @@ def generate(items, seed=2023, out=print):
                     row["state"] = State.SUPERSEDED
                     second["revised_at"] = published_at + timedelta(days=1)
                 else:
-                    second.update(state=State.DRAFT, published_at=None, revised_at=None)
+                    second.update(state=State.DRAFT, published_at=None, revised_at=None, public_updated_at=None)
                 target.append(second)
         with transaction.atomic():
             release_ids = bulk_write(Release, releases)
