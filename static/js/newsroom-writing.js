@@ -15,7 +15,7 @@
     count.className = "nr-title-count help";
     count.id = "nr-title-count";
     count.setAttribute("aria-live", "polite");
-    title.insertAdjacentElement("afterend", count);
+    (title.closest(".flex-container") || title).insertAdjacentElement("afterend", count);
     title.setAttribute("aria-describedby", ((title.getAttribute("aria-describedby") || "") + " nr-title-count").trim());
     var slug = document.getElementById("id_slug");
     var preview = document.getElementById("nr-slug-preview");
@@ -59,7 +59,27 @@
     });
   }
 
+  // A multiple-choice picker's combobox says whether its list is open (ARIA requires aria-expanded).
+  function markExpanded() {
+    document.querySelectorAll(".select2-selection[role=combobox]").forEach(function (box) {
+      var open = !!box.closest(".select2-container--open");
+      if (box.getAttribute("aria-expanded") !== String(open)) {
+        box.setAttribute("aria-expanded", String(open));
+      }
+      // select2 names its list with aria-owns; ARIA 1.2 wants aria-controls on a combobox.
+      var owns = box.getAttribute("aria-owns");
+      if (owns && box.getAttribute("aria-controls") !== owns) {
+        box.setAttribute("aria-controls", owns);
+      }
+    });
+  }
+
+  function update() {
+    labelSearchBoxes();
+    markExpanded();
+  }
+
   setUpTitle();
-  labelSearchBoxes();
-  new MutationObserver(function () { labelSearchBoxes(); }).observe(document.body, {childList: true, subtree: true});
+  update();
+  new MutationObserver(update).observe(document.body, {childList: true, subtree: true, attributes: true, attributeFilter: ["class"]});
 })();
