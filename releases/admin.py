@@ -674,7 +674,7 @@ class SourceAdmin(DeletesOneByOne, admin.ModelAdmin):
 
 
 @admin.register(Contact)
-class ContactAdmin(admin.ModelAdmin):
+class ContactAdmin(DeletesOneByOne, admin.ModelAdmin):
     form = NormalisedTextForm
     list_display = ["name", "kind", "role", "source", "email", "phone", "is_public"]
     list_filter = ["kind", "is_public", "source"]

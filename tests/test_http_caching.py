@@ -323,3 +323,15 @@ def test_no_header_reveals_a_scheduled_publication(client, newsroom, writer, rev
     assert without["/"][0][1]["Cache-Control"] == "public, max-age=60"
     for url in urls:
         assert scheduled[url] == without[url], url
+
+
+def test_deleting_contacts_with_the_changelist_action_changes_the_validators(client, newsroom, contact, press_desk):
+    """The bulk "delete selected" action goes through each contact's delete(), which retires the validators."""
+    url = newsroom[0].get_absolute_url()
+    first = client.get(url)
+    deleted = press_desk.post(reverse("admin:releases_contact_changelist"), {
+        "action": "delete_selected", "_selected_action": [contact.pk], "post": "yes",
+    })
+    assert deleted.status_code == 302, deleted.content.decode()[:2000]
+    response = client.get(url, HTTP_IF_NONE_MATCH=first["ETag"])
+    assert response.status_code == 200 and "+32 2 707 50 41" not in response.content.decode()

@@ -139,7 +139,7 @@ def open_in_admin(page, title, model="release"):
     expect(page.locator(".nr-workflow")).to_be_visible()
 
 
-def click_transition(page, label, comment=None, publish_at=None):
+def click_transition(page, label, comment=None, publish_at=None, change=None, note=None):
     """
     Press one of the Workflow panel's buttons, filling its own inputs first. (On a
     draft, a move's button and comment belong to the edit form, which it saves first.)
@@ -153,6 +153,10 @@ def click_transition(page, label, comment=None, publish_at=None):
 
         form.locator("input[name=publish_date]").fill(f"{local(publish_at):%Y-%m-%d}")
         form.locator("input[name=publish_time]").fill(f"{local(publish_at):%H:%M}")
+    if change is not None:  # an approval that replaces what readers have seen: "major" or "minor"
+        form.locator(f"input[name=change][value={change}]").check()
+    if note is not None:
+        form.locator("input[name=note]").fill(note)
     form.get_by_role("button", name=label, exact=True).click()
 
 

@@ -117,7 +117,8 @@ def test_reviewer_returns_the_release_then_publishes_it_and_the_public_finds_it(
     # The writer reads why, edits and sends it back.
     page = person(writer)
     open_in_admin(page, "Allies agree to protect undersea cables")
-    expect(page.locator(".nr-history")).to_contain_text("Please say when the coordination cell opens.")
+    expect(page.locator(".nr-returned")).to_contain_text("Please say when the coordination cell opens.")
+    expect(page.locator(".nr-conversation")).to_contain_text("Please say when the coordination cell opens.")
     page.get_by_label("Body").fill(BODY + "\n\nThe coordination cell opens on 1 December 2023.")
     page.get_by_role("button", name="Save and continue editing").click()
     expect(page.locator(".messagelist")).to_contain_text("was changed successfully")
@@ -180,13 +181,13 @@ def test_an_edit_of_a_published_release_stays_private_until_approved(person, vis
     review.get_by_role("link", name="Waiting for my review").click()
     review.get_by_role("link", name="Allies agree to protect undersea cables").click()
     expect(review.locator(".nr-workflow")).to_contain_text("version 2")
-    click_transition(review, "Approve and publish")
+    click_transition(review, "Approve and publish", change="major", note="Added a fourth step: a cable repair fleet.")
     expect(review.locator(".messagelist")).to_contain_text("is now published")
 
     visitor.reload()
     expect(visitor.locator("article .body")).to_contain_text("NATO Allies agreed four steps")
     expect(visitor.locator("article .body li").last).to_have_text("A cable repair fleet")
-    expect(visitor.locator("article .updated")).to_contain_text("Updated")
+    expect(visitor.locator("article .updates")).to_contain_text("Added a fourth step: a cable repair fleet.")
     # Same address, same original date: an edit doesn't make it news again.
     expect(visitor.locator(".page-header time")).to_have_text(public_date(release.published_at))
 
@@ -291,7 +292,7 @@ def test_a_writer_cannot_approve_their_own_release(person, visitor, writer, nato
     expect(page.locator(".messagelist")).to_contain_text("is now in review")
     expect(page.get_by_role("button", name="Approve and publish")).to_have_count(0)
     # The only move left to the writer is taking the submission back.
-    expect(page.locator(".nr-workflow button")).to_have_text(["Recall to draft"])
+    expect(page.locator(".nr-workflow .nr-action button")).to_have_text(["Recall to draft"])
 
     forge_transition_post(page, release, "approve")
     expect(page.locator(".messagelist .error")).to_contain_text("You may not approve")
