@@ -124,7 +124,9 @@ def enqueue(pending):
     for pk, due_at in pending:
         try:
             if due_at > now:
-                deliver_notification.using(run_after=due_at).enqueue(pk)
+                # RQ schedules to the whole second, rounding down: round up instead, never early.
+                run_after = due_at.replace(microsecond=0) + timedelta(seconds=1)
+                deliver_notification.using(run_after=run_after).enqueue(pk)
             else:
                 deliver_notification.enqueue(pk)
         except Exception:
@@ -164,7 +166,11 @@ def claim(pk):
 def deliver(pk):
     """Send notification ``pk`` if it is still due and wanted; returns its status afterwards."""
     if not claim(pk):
-        return Notification.objects.filter(pk=pk).values_list("status", flat=True).first()
+        status, due_at = Notification.objects.filter(pk=pk).values_list("status", "due_at").first() or (None, None)
+        if status == Notification.Status.PENDING and due_at > timezone.now():
+            # Run early (a clock ahead of the one that set the time): wait for the due time again.
+            enqueue([(pk, due_at)])
+        return status
     notification = Notification.objects.select_related("transition__content_type", "recipient").get(pk=pk)
     transition = notification.transition
     edition = transition.content_type.get_object_for_this_type(pk=transition.object_id)

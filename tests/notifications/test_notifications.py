@@ -422,3 +422,18 @@ def test_moves_nobody_needs_to_hear_about_send_nothing(staff, committed, work_th
     committed(getattr(release, action), writer)
     work_the_queue()
     assert mail.outbox == []
+
+
+def test_a_task_run_before_its_time_waits_for_it_and_sends_once(staff, committed, work_the_queue):
+    """A "now live" task run early (a worker's clock ahead, a queue rounding the time) sends nothing yet, then once."""
+    writer, _, reviewer, _ = staff
+    with time_machine.travel(NOW, tick=False):
+        release = make_release(title="Early bird", author=writer)
+        committed(release.submit, writer)
+        committed(release.approve, reviewer, publish_at=NOW + timedelta(hours=1))
+        work_the_queue()
+        live = Notification.objects.get(event="live")
+        assert deliver_notification.call(live.pk) == "pending"
+    with time_machine.travel(NOW + timedelta(hours=1, seconds=2), tick=False):
+        work_the_queue()
+    assert subjects(writer).count("[Newsroom] Now live: “Early bird”") == 1
