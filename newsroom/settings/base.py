@@ -223,12 +223,13 @@ AXES_RESET_ON_SUCCESS = True
 # Background tasks (notifications/tasks.py), through Django's Tasks API (the django-tasks backport).
 # TASKS_BACKEND=database (the default) keeps the queue in the database, worked by `manage.py
 # db_worker` (`make run` starts one beside the server); TASKS_BACKEND=rq keeps it in Redis (REDIS_URL),
-# shared by `manage.py rqworker --with-scheduler` on any number of machines.
+# shared by `manage.py rqworker default --with-scheduler --job-class django_tasks_rq.Job` workers on
+# any number of machines.
 TASKS_BACKEND = os.environ.get("TASKS_BACKEND", "database")
 if TASKS_BACKEND == "database":
     TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 elif TASKS_BACKEND == "rq":
-    INSTALLED_APPS.append("django_rq")
+    INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
     TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
 else:
     raise ImproperlyConfigured(f"TASKS_BACKEND must be 'database' or 'rq', not {TASKS_BACKEND!r}.")
