@@ -758,7 +758,7 @@ class Publishable(models.Model):
                     setattr(row, foreign_key, copy)
                     row.save()  # a picture row shares its files; they go only when no row uses them
             copy._record(
-                "duplicate", user, State.DRAFT,
+                Transition.DUPLICATE, user, State.DRAFT,
                 _("Duplicated from “%(title)s” version %(version)s") % {"title": self.title, "version": self.version},
             )
         return copy
@@ -810,14 +810,16 @@ class Transition(models.Model):
     at = models.DateTimeField(default=timezone.now)
     comment = models.TextField(blank=True)
 
-    COMMENT, IMPORT = "comment", "import"
+    COMMENT, IMPORT, DUPLICATE = "comment", "import", "duplicate"
 
     @property
     def label(self):
         """What happened, in the newsroom's words: the action's label, "Comment" or "Imported"."""
         if self.action in TRANSITIONS:
             return TRANSITIONS[self.action].label
-        return {self.COMMENT: _("Comment"), self.IMPORT: _("Imported")}.get(self.action, _("Moved"))
+        return {
+            self.COMMENT: _("Comment"), self.IMPORT: _("Imported"), self.DUPLICATE: _("Duplicated"),
+        }.get(self.action, _("Moved"))
 
     @property
     def moves(self):

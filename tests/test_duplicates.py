@@ -174,3 +174,13 @@ def test_a_template_is_never_public(client, writer):
         response = client.get(url)
         assert response.status_code == 200, url
         assert "Secret weekly briefing" not in response.content.decode(), url
+
+
+def test_the_duplicates_conversation_says_duplicated(writer):
+    """The first entry of a copy's conversation reads "Duplicated", with where it came from."""
+    from .factories import make_release
+
+    original = make_release(author=writer, title="Weekly briefing")
+    copy = original.duplicate(writer)
+    entry = copy.history().first()
+    assert (str(entry.label), entry.comment.startswith("Duplicated from “Weekly briefing”")) == ("Duplicated", True)
