@@ -16,7 +16,7 @@ class NotificationAdmin(admin.ModelAdmin):
 
     list_display = ["created_at", "event", "recipient", "item", "status", "attempts", "due_at", "sent_at"]
     list_filter = ["status", "event"]
-    list_select_related = ["recipient", "transition"]
+    list_select_related = ["recipient", "transition__content_type"]
     search_fields = ["recipient__username", "recipient__email", "last_error"]
     date_hierarchy = "created_at"
     actions = ["send_again"]

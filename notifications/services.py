@@ -173,8 +173,8 @@ def deliver(pk):
         return status
     notification = Notification.objects.select_related("transition__content_type", "recipient").get(pk=pk)
     transition = notification.transition
-    edition = transition.content_type.get_object_for_this_type(pk=transition.object_id)
-    reason = why_not(notification, edition)
+    edition = transition.content_type.model_class().objects.filter(pk=transition.object_id).first()
+    reason = why_not(notification, edition) if edition is not None else "The item was deleted."
     if reason:
         return finish(notification, Notification.Status.CANCELLED, last_error=reason)
     try:

@@ -437,3 +437,19 @@ def test_a_task_run_before_its_time_waits_for_it_and_sends_once(staff, committed
     with time_machine.travel(NOW + timedelta(hours=1, seconds=2), tick=False):
         work_the_queue()
     assert subjects(writer).count("[Newsroom] Now live: “Early bird”") == 1
+
+
+def test_a_draft_deleted_before_the_mail_went_out_sends_nothing(staff, committed, work_the_queue):
+    """Returned, then deleted by its writer before the worker ran: the return mail is dropped, not retried for ever."""
+    writer, _, reviewer, _ = staff
+    release = make_release(title="Gone", author=writer)
+    committed(release.submit, writer)
+    work_the_queue()
+    mail.outbox.clear()
+    committed(release.return_to_draft, reviewer, "Not needed after all")
+    release.delete()
+    work_the_queue()
+
+    assert mail.outbox == []
+    row = Notification.objects.get(event="returned")
+    assert (row.status, row.last_error) == (Notification.Status.CANCELLED, "The item was deleted.")
