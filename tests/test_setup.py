@@ -68,3 +68,16 @@ def test_load_demo_refuses_without_debug():
     with pytest.raises(CommandError, match="DEBUG"):
         call_command("load_demo", stdout=io.StringIO())
     assert Release.objects.count() == 0
+
+
+def test_demo_accounts_have_addresses_so_the_review_loop_mails_them(settings):
+    """make run's accounts get the notifications: each has an address (mail goes to the console)."""
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+
+    settings.DEBUG = True
+    call_command("load_demo", stdout=io.StringIO())
+    users = get_user_model().objects.filter(username__in=["writer", "reviewer", "pressoffice"])
+    assert sorted(user.email for user in users) == [
+        "pressoffice@newsroom.localhost", "reviewer@newsroom.localhost", "writer@newsroom.localhost",
+    ]
