@@ -109,3 +109,93 @@ def test_leaving_a_form_with_unsaved_changes_asks_first(person, writer):
     page.close(run_before_unload=True)
     page.wait_for_timeout(500)
     assert dialogs == ["beforeunload"]
+
+
+@pytest.fixture
+def mailbox(monkeypatch):
+    """
+    The notifications as people receive them: ``mailbox()`` runs the database queue's worker
+    in this process (what `make run`'s worker does) and returns the new mails since the last call,
+    as (recipient, subject) pairs.
+    """
+    from django.core import mail
+    from django.core.management import call_command
+    from django_tasks_db.management.commands import db_worker
+
+    monkeypatch.setattr(db_worker, "close_old_connections", lambda: None)
+    seen = []
+
+    def new_mail():
+        call_command("db_worker", batch=True, startup_delay=False, reload=False, verbosity=0)
+        fresh = mail.outbox[len(seen):]
+        seen.extend(fresh)
+        return sorted((message.to[0], message.subject) for message in fresh)
+
+    return new_mail
+
+
+def test_two_rounds_of_review_with_a_mail_at_each_step(person, visitor, writer, reviewer, mailbox):
+    """
+    The issue's whole loop, in the browser: return with a comment, fix, resubmit, approve; then an
+    edit of the published release compared with version 1, returned, fixed and approved as a major
+    change with a public note. Each step's mail reaches the other person, once.
+    """
+    for user, address in ((writer, "writer@newsroom.example"), (reviewer, "reviewer@newsroom.example")):
+        user.email = address
+        user.save()
+    make_release(author=writer, title="Allies agree to protect undersea cables", summary="Three steps.")
+    writing, reviewing = person(writer), person(reviewer)
+
+    def open_current(page):
+        """The edition being worked on (or the live one): the changelist lists both once there are two."""
+        current = Release.objects.current().get()
+        page.goto(f"/admin/releases/release/{current.pk}/change/")
+
+    def submit(comment):
+        open_current(writing)
+        click_transition(writing, "Submit for review", comment=comment)
+        expect(writing.locator(".messagelist")).to_contain_text("is now in review")
+
+    def return_it(comment):
+        reviewing.goto("/admin/")
+        reviewing.get_by_role("link", name="Allies agree to protect undersea cables").first.click()
+        click_transition(reviewing, "Return to draft", comment=comment)
+        expect(reviewing.locator(".messagelist")).to_contain_text("is now draft")
+
+    for round_ in (1, 2):
+        submit(f"Round {round_}: ready.")
+        assert [to for to, subject in mailbox()] == ["reviewer@newsroom.example"]
+        if round_ == 2:
+            # The reviewer reads what changed since version 1 without leaving the admin.
+            reviewing.goto("/admin/")
+            reviewing.get_by_role("link", name="Allies agree to protect undersea cables").first.click()
+            reviewing.get_by_role("link", name="Compare with version 1", exact=True).click()
+            assert_visible_in_viewport(reviewing.locator("ins").first)
+        return_it(f"Round {round_}: the second step needs a date.")
+        assert [to for to, subject in mailbox()] == ["writer@newsroom.example"]
+        open_current(writing)
+        expect(writing.locator(".nr-returned")).to_contain_text(f"Round {round_}: the second step needs a date.")
+        writing.get_by_label("Summary").fill(f"Three steps, the second from 1 March (round {round_}).")
+        submit(f"Round {round_}: date added.")
+        assert [to for to, subject in mailbox()] == ["reviewer@newsroom.example"]
+        reviewing.goto("/admin/")
+        reviewing.get_by_role("link", name="Allies agree to protect undersea cables").first.click()
+        expect(reviewing.locator(".nr-conversation .nr-entry").first).to_contain_text(f"Round {round_}: date added.")
+        if round_ == 1:
+            click_transition(reviewing, "Approve and publish")
+        else:
+            click_transition(reviewing, "Approve and publish", change="major", note="Added the date of the second step.")
+        expect(reviewing.locator(".messagelist")).to_contain_text("is now published")
+        assert [to for to, subject in mailbox()] == ["writer@newsroom.example"]
+        if round_ == 1:
+            open_current(writing)
+            click_transition(writing, "Start a new draft")
+            expect(writing.locator(".nr-notice")).to_contain_text("stays public, unchanged, until this version is approved")
+            writing.get_by_label("Summary").fill("Four steps, the second from 1 March.")
+            writing.get_by_role("button", name="Save and continue editing").click()
+            expect(writing.locator(".messagelist")).to_contain_text("was changed successfully")
+            assert mailbox() == []  # saving a draft tells nobody
+
+    release = Release.objects.published().get()
+    visitor.goto(release.get_absolute_url())
+    expect(visitor.locator(".updates")).to_contain_text("Added the date of the second step.")
