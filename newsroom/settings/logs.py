@@ -87,7 +87,11 @@ def logging_config(level):
         },
         "root": {"handlers": ["stderr"], "level": level},
         # Django's records reach the root's handler too (propagation), so tests' caplog still sees them.
-        "loggers": {"django": {"handlers": ["mail_admins"], "level": level}},
+        "loggers": {
+            "django": {"handlers": ["mail_admins"], "level": level},
+            # django-axes reports every start and every successful login at INFO; lockouts are WARNING.
+            "axes": {"level": "WARNING" if level in ("DEBUG", "INFO") else level},
+        },
     }
 
 
