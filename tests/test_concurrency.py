@@ -52,19 +52,19 @@ def test_two_reviewers_approving_at_once_publish_once(transactional_db, writer, 
     barrier = threading.Barrier(2, timeout=1.5)
     original = Publishable._public_changed
 
-    def wait_for_the_other(self):
+    def wait_for_the_other(self, *args):
         try:
             barrier.wait()
         except threading.BrokenBarrierError:
             pass
-        original(self)
+        original(self, *args)
 
     monkeypatch.setattr(Publishable, "_public_changed", wait_for_the_other)
     runs = [in_thread(lambda user: Release.objects.get(pk=release.pk).approve(user), user) for user in (reviewer, reviewer2)]
     for thread, _ in runs:
         thread.join(10)
     outcomes = [outcome for _, outcome in runs]
-    assert sum("error" not in outcome for outcome in outcomes) == 1
+    assert sum("error" not in outcome for outcome in outcomes) == 1, outcomes
     refused = [outcome["error"] for outcome in outcomes if "error" in outcome]
     assert isinstance(refused[0], TransitionError) and "published" in str(refused[0])
     assert Transition.objects.filter(to_state=State.PUBLISHED).count() == 1
