@@ -160,6 +160,17 @@ def click_transition(page, label, comment=None, publish_at=None, change=None, no
     form.get_by_role("button", name=label, exact=True).click()
 
 
+def assert_visible_in_viewport(locator):
+    """Present is not enough: the element must have a size and lie (at least partly) on the screen, within its width."""
+    expect(locator).to_be_visible()
+    locator.scroll_into_view_if_needed()
+    box = locator.bounding_box()
+    viewport = locator.page.viewport_size
+    assert box and box["width"] > 0 and box["height"] > 0, box
+    assert box["x"] >= 0 and box["x"] + box["width"] <= viewport["width"] + 1, (box, viewport)
+    assert box["y"] < viewport["height"] and box["y"] + box["height"] > 0, (box, viewport)
+
+
 def pick_autocomplete(page, field, search, option):
     """Drive a select2 autocomplete as a person does: open it, type, pick the suggestion."""
     page.locator(f".field-{field} .select2-selection").click()

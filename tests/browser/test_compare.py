@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from ..factories import make_contact, make_picture, make_release, make_source, publish
-from .conftest import ARTIFACTS, DESKTOP, PHONE, describe, run_axe
+from .conftest import ARTIFACTS, DESKTOP, PHONE, assert_visible_in_viewport, describe, run_axe
 
 pytestmark = pytest.mark.browser
 
@@ -20,17 +20,6 @@ BODY = """NATO Allies agreed three steps to protect undersea cables.
 - More patrols in the Baltic Sea
 
 > “Our societies depend on these cables,” said the Secretary General."""
-
-
-def assert_visible_in_viewport(locator):
-    """Present is not enough: the element must have a size and lie (at least partly) on the screen."""
-    expect(locator).to_be_visible()
-    locator.scroll_into_view_if_needed()
-    box = locator.bounding_box()
-    viewport = locator.page.viewport_size
-    assert box and box["width"] > 0 and box["height"] > 0, box
-    assert box["x"] >= 0 and box["x"] + box["width"] <= viewport["width"] + 1, (box, viewport)
-    assert box["y"] < viewport["height"] and box["y"] + box["height"] > 0, (box, viewport)
 
 
 def assert_not_wider_than_the_screen(page):

@@ -10,20 +10,9 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from ..factories import make_advisory, make_contact, make_release, make_source, publish
-from .conftest import ARTIFACTS, DESKTOP, PHONE
+from .conftest import ARTIFACTS, DESKTOP, PHONE, assert_visible_in_viewport
 
 pytestmark = pytest.mark.browser
-
-
-def assert_visible_in_viewport(locator):
-    """Present is not enough: the element must have a size and lie on the screen, within its width."""
-    expect(locator).to_be_visible()
-    locator.scroll_into_view_if_needed()
-    box = locator.bounding_box()
-    viewport = locator.page.viewport_size
-    assert box and box["width"] > 0 and box["height"] > 0, box
-    assert box["x"] >= 0 and box["x"] + box["width"] <= viewport["width"] + 1, (box, viewport)
-    assert box["y"] < viewport["height"] and box["y"] + box["height"] > 0, (box, viewport)
 
 
 def shoot_desk(page, role):

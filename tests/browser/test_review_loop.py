@@ -11,21 +11,10 @@ from releases.models import Release
 from releases.workflow import State
 
 from ..factories import make_release
-from .conftest import DESKTOP, PHONE, click_transition, open_in_admin
+from .conftest import DESKTOP, PHONE, assert_visible_in_viewport, click_transition, open_in_admin
 from .test_screenshots import shoot
 
 pytestmark = pytest.mark.browser
-
-
-def assert_visible_in_viewport(locator):
-    """Present is not enough: the element must have a size and lie (at least partly) on the screen."""
-    expect(locator).to_be_visible()
-    locator.scroll_into_view_if_needed()
-    box = locator.bounding_box()
-    viewport = locator.page.viewport_size
-    assert box and box["width"] > 0 and box["height"] > 0, box
-    assert box["x"] >= 0 and box["x"] + box["width"] <= viewport["width"] + 1, (box, viewport)
-    assert box["y"] < viewport["height"] and box["y"] + box["height"] > 0, (box, viewport)
 
 
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])

@@ -4,7 +4,7 @@ from playwright.sync_api import expect
 
 from journalists.models import Journalist
 from tests.browser.conftest import DESKTOP, PHONE, browser, person  # noqa: F401 (fixtures)
-from tests.browser.test_review_loop import assert_visible_in_viewport
+from tests.browser.conftest import assert_visible_in_viewport
 from tests.browser.test_screenshots import shoot
 from tests.factories import make_source
 
