@@ -344,16 +344,13 @@ class PublishableAdmin(DeletesOneByOne, admin.ModelAdmin):
         )
 
     def presence_view(self, request, object_id):
-        """The open form's heartbeat (POST), or its goodbye (POST with leaving=1): who else is editing, as JSON."""
+        """The open form's heartbeat (POST): who else is editing, as JSON."""
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
         obj = self.get_object(request, unquote(object_id))
         if obj is None or not self.has_change_permission(request, obj):
             raise Http404
-        if request.POST.get("leaving"):
-            presence.stop_editing(obj, request.user)
-        else:
-            presence.mark_editing(obj, request.user)
+        presence.mark_editing(obj, request.user)
         others = [
             {"name": name, "since": timezone.localtime(since).strftime("%H:%M")}
             for name, since in presence.others_editing(obj, request.user)
@@ -368,6 +365,8 @@ class PublishableAdmin(DeletesOneByOne, admin.ModelAdmin):
         """
         action = request.POST.get("_transition")
         if action is None:
+            if "_continue" not in request.POST:
+                presence.stop_editing(obj, request.user)  # saved and left the form
             return super().response_change(request, obj)
         change_url = reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_change", args=[obj.pk])
         if action not in TRANSITIONS:

@@ -508,7 +508,8 @@ def test_others_see_who_has_the_form_open_until_it_expires(client, writer, write
         assert "has been editing this since" not in page  # writer-2's notice expired, and you never see yourself
 
 
-def test_the_presence_heartbeat_and_goodbye(client, writer, writer2):
+def test_the_presence_heartbeat_and_saving_and_leaving(client, writer, writer2):
+    """The open form's heartbeat says who else is editing; saving and leaving the form ends the notice."""
     release = make_release(author=writer)
     url = reverse("admin:releases_release_presence", args=[release.pk])
     client.force_login(writer)
@@ -516,7 +517,8 @@ def test_the_presence_heartbeat_and_goodbye(client, writer, writer2):
     client.force_login(writer2)
     assert [other["name"] for other in client.post(url).json()["others"]] == ["writer-1"]
     client.force_login(writer)
-    client.post(url, {"leaving": "1"})
+    release.refresh_from_db()
+    assert client.post(change_url(release), release_form(release, summary="Saved, and off.")).status_code == 302
     client.force_login(writer2)
     assert client.post(url).json() == {"others": []}
     assert client.get(url).status_code == 405

@@ -21,23 +21,17 @@
     }
   });
 
-  function report(extra) {
+  function report() {
     var body = new URLSearchParams({csrfmiddlewaretoken: csrf ? csrf.value : ""});
-    if (extra) {
-      body.append(extra, "1");
-    }
-    return fetch(marker.dataset.presenceUrl, {method: "POST", body: body, credentials: "same-origin", keepalive: !!extra});
+    return fetch(marker.dataset.presenceUrl, {method: "POST", body: body, credentials: "same-origin"});
   }
 
+  // While the form is open and on screen. Leaving needs no message: a save says so on the server,
+  // and a closed tab is forgotten when its heartbeats stop (releases/presence.py).
   var seconds = parseInt(marker.dataset.heartbeat, 10) || 30;
   window.setInterval(function () {
     if (document.visibilityState === "visible") {
       report().catch(function () {});
     }
   }, seconds * 1000);
-  window.addEventListener("pagehide", function () {
-    if (!leaving) {
-      report("leaving").catch(function () {});
-    }
-  });
 })();
