@@ -39,7 +39,7 @@ from django.utils.text import slugify
 from .models import (
     EVENT_DATE_MAX, EVENT_DATE_MIN, HANDLE_RE, Advisory, Contact, ProgrammeEntry, Release, Source,
 )
-from .text import normalise_text
+from .text import markdown_to_html, normalise_text
 
 SOURCE_PREFIX = "Source:"
 #: How a sentence ends, and so neither a title (a headline may ask or exclaim) nor a source's name.
@@ -282,7 +282,7 @@ def _read_item(line, title, source_name, paragraphs):
         raise DigestError(line, f"“{title}” has no text besides contacts and links")
     summary = _joined(parts.paragraphs[0])
     text = "\n".join([title, *(_joined(paragraph) for paragraph in paragraphs)])
-    fields = {"title": title, "summary": summary, "body": _markdown(parts.paragraphs)}
+    fields = {"title": title, "summary": summary, "body": markdown_to_html(_markdown(parts.paragraphs))}
     if len(parts.paragraphs) == 1 and summary.rstrip().endswith("…") and not advisory:
         # A teaser: the digest gives the opening only, and not where the rest is.
         fields.update(body="", original_url="")
@@ -480,7 +480,11 @@ def _joined(paragraph):
 
 
 def _markdown(paragraphs):
-    """The paragraphs as Markdown, text unchanged except "•" bullets becoming list items."""
+    """
+    The paragraphs as Markdown, text unchanged except "•" bullets becoming list items.
+    ``markdown_to_html`` turns it into the editor's HTML, exactly as bodies were shown
+    when they were Markdown (and as the data migration converted them).
+    """
     blocks = []
     for paragraph in paragraphs:
         lines, in_list = [], False

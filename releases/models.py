@@ -175,8 +175,8 @@ class Release(HasContacts, Illustrated, Publishable):
     body = models.TextField(
         blank=True,
         help_text=_(
-            "Markdown: blank lines between paragraphs, '## ' for a heading, '- ' for a list item, "
-            "'> ' for a quotation, [text](https://...) for a link."
+            "The text of the page. Paste it from Word or Google Docs, or type it; the toolbar sets headings, "
+            "bold, italic, lists, quotations and links. Colours, fonts and pictures are left out: add pictures below."
         ),
     )
     body_html = models.TextField(blank=True, editable=False)

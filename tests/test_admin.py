@@ -23,7 +23,7 @@ def test_writer_creates_a_release_in_the_admin(client, writer):
     response = client.post(reverse("admin:releases_release_add"), {
         "source": source.pk, "category": "press_release", "title": "Allies meet in Chișinău",
         "slug": "allies-meet-in-chisinau", "summary": "A summary.",
-        "body": "Paragraph.\n\n- a list item\n\n> “A quotation”", "original_url": "", "contacts": [contact.pk],
+        "body": "<p>Paragraph.</p><ul><li><p>a list item</p></li></ul><blockquote><p>“A quotation”</p></blockquote>", "original_url": "", "contacts": [contact.pk],
         "pictures-TOTAL_FORMS": "0", "pictures-INITIAL_FORMS": "0",
     })
     assert response.status_code == 302, response.content.decode()[:2000]

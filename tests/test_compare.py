@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from releases.compare import word_diff
 from releases.models import Advisory, ProgrammeEntry, Release
+from releases.text import markdown_to_html  # bodies are the editor's HTML; these are written as Markdown
 from releases.workflow import State, Transition
 
 from .factories import make_advisory, make_contact, make_picture, make_release, make_source, make_user, publish
@@ -77,11 +78,11 @@ def test_body_is_compared_block_by_block_and_word_by_word_inside_each(client, wr
     """The body, projected from its HTML to paragraphs, headings and list items: a block's edit, a new item, a gone heading."""
     paragraphs = [f"Paragraph number {n} stays as it was." for n in range(1, 7)]
     body = "\n\n".join(["## Background", *paragraphs, "- Patrols in the Baltic", "- A coordination cell"])
-    live = publish(make_release(author=writer, body=body), reviewer)
+    live = publish(make_release(author=writer, body=markdown_to_html(body)), reviewer)
     changed = body.replace("## Background\n\n", "").replace(
         "Paragraph number 6 stays as it was.", "Paragraph number 6 now reads differently.",
     ) + "\n- Shared sensor data"
-    draft = new_draft(live, writer, body=changed)
+    draft = new_draft(live, writer, body=markdown_to_html(changed))
     client.force_login(reviewer)
     response = client.get(compare_url(draft))
     body_html = sections(response)["body"]
@@ -96,8 +97,8 @@ def test_body_is_compared_block_by_block_and_word_by_word_inside_each(client, wr
 
 def test_a_rewritten_paragraph_shows_as_removed_and_added_not_word_by_word(client, writer, reviewer):
     """A paragraph with hardly a word in common is one paragraph removed and another added, not a zipper of marks."""
-    live = publish(make_release(author=writer, body="Ministers met in Brussels on Tuesday.\n\nThe end."), reviewer)
-    draft = new_draft(live, writer, body="A coordination cell opens at Maritime Command.\n\nThe end.")
+    live = publish(make_release(author=writer, body=markdown_to_html("Ministers met in Brussels on Tuesday.\n\nThe end.")), reviewer)
+    draft = new_draft(live, writer, body=markdown_to_html("A coordination cell opens at Maritime Command.\n\nThe end."))
     client.force_login(reviewer)
     body = sections(client.get(compare_url(draft)))["body"]
     assert 'nr-row--removed">' + REMOVED.format("Ministers met in Brussels on Tuesday.") in body
@@ -107,8 +108,8 @@ def test_a_rewritten_paragraph_shows_as_removed_and_added_not_word_by_word(clien
 
 def test_body_markup_is_compared_as_the_reader_reads_it(client, writer, reviewer):
     """Entities and inline markup don't show as changes: the comparison reads the rendered text, not the source."""
-    live = publish(make_release(author=writer, body="Allies & partners met [in Oslo](https://example.org/oslo)."), reviewer)
-    draft = new_draft(live, writer, body="Allies &amp; partners met in Oslo.")
+    live = publish(make_release(author=writer, body=markdown_to_html("Allies & partners met [in Oslo](https://example.org/oslo).")), reviewer)
+    draft = new_draft(live, writer, body=markdown_to_html("Allies &amp; partners met in Oslo."))
     client.force_login(reviewer)
     response = client.get(compare_url(draft))
     assert "body" not in sections(response)
@@ -219,8 +220,8 @@ def test_unchanged_fields_are_collapsed_into_one_line(client, writer, reviewer):
 
 def test_side_by_side_puts_each_version_in_its_own_column(client, writer, reviewer):
     """Side by side: the older text with its deletions, the newer with its insertions, each cell labelled."""
-    live = publish(make_release(author=writer, title="Ministers meet on Tuesday", body="They meet."), reviewer)
-    draft = new_draft(live, writer, title="Ministers meet on Wednesday", body="They meet.\n\nThey talk.")
+    live = publish(make_release(author=writer, title="Ministers meet on Tuesday", body=markdown_to_html("They meet.")), reviewer)
+    draft = new_draft(live, writer, title="Ministers meet on Wednesday", body=markdown_to_html("They meet.\n\nThey talk."))
     client.force_login(reviewer)
     found = sections(client.get(compare_url(draft, layout="side")))
     old, new = re.findall(r'<div class="nr-diff nr-block[^"]*">(.*?)</div>', found["title"], re.S)

@@ -31,7 +31,7 @@ from icalendar import Calendar
 
 from releases.importers import DigestError, import_digest
 from releases.models import Advisory, Contact, Release, Source
-from releases.text import normalise_text
+from releases.text import normalise_text, render_body
 
 from .factories import make_source, publish
 
@@ -167,7 +167,7 @@ def test_the_admin_stores_a_pasted_title_normalised(client, writer, reviewer, pa
     assert release.title == stored
     assert release.summary == normalise_text(f"Summary\x0b{pasted}")
     assert "\n" in release.summary and not re.search("[\x0b\x1b\x7f\u2028\u2029\ufffe]", release.summary)
-    assert release.body == normalise_text(f"Body\x1b with\u2028{pasted}")
+    assert release.body == render_body(normalise_text(f"Body\x1b with\u2028{pasted}"))  # the editor's HTML
     publish(release, reviewer)
     check_public_surfaces(client, [release], [], [source], pasted)
 

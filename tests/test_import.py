@@ -1,4 +1,5 @@
 """Importing a press digest: the seed digest, what each item becomes, and refusing malformed files."""
+import html
 import io
 import re
 from datetime import date, datetime, time, timezone as dt_timezone
@@ -210,7 +211,7 @@ def test_hungary_advisory_text_leaves_out_the_data_lines(seed):
     advisory = Advisory.objects.get(slug=HUNGARY)
 
     assert advisory.summary.startswith("On Wednesday 8 November 2023, the NATO Secretary General")
-    assert advisory.body == advisory.summary
+    assert advisory.body == f"<p>{advisory.summary}</p>"
     for left_out in ("Media advisory", "17:30", "Media coverage", "•", "For more information", "Follow us"):
         assert left_out not in advisory.body
 
@@ -283,10 +284,10 @@ def test_europol_teasers_keep_summary_and_invent_no_link(seed):
     )
 
 
-def test_release_body_is_the_paragraphs_as_markdown(seed):
-    """Paragraphs are kept exactly, blank lines between them; the summary is the first."""
+def test_release_body_is_the_paragraphs_as_html(seed):
+    """Paragraphs are kept exactly, one <p> each, as the editor writes them; the summary is the first."""
     release = Release.objects.get(slug=NORDIC_COOPERATION)
-    paragraphs = release.body.split("\n\n")
+    paragraphs = [html.unescape(text) for text in re.findall(r"<p>(.*?)</p>", release.body, re.S)]
 
     assert len(paragraphs) == 5
     assert release.summary == paragraphs[0]
@@ -295,14 +296,16 @@ def test_release_body_is_the_paragraphs_as_markdown(seed):
     assert release.body_html.count("<p>") == 5
 
 
-def test_bullets_become_a_markdown_list():
+def test_bullets_become_a_list():
     """"•" lines become list items, so the public page shows a list."""
     import_digest(
         "A title\n\nSource: NATO\n\nThe Allies agreed to:\n  • invest more;\n  • train together.\n\nThe end.\n"
     )
 
     release = Release.objects.get()
-    assert release.body == "The Allies agreed to:\n\n- invest more;\n- train together.\n\nThe end."
+    assert release.body == (
+        "<p>The Allies agreed to:</p>\n<ul>\n<li>invest more;</li>\n<li>train together.</li>\n</ul>\n<p>The end.</p>"
+    )
     assert "<li>invest more;</li>" in release.body_html
 
 
@@ -445,7 +448,7 @@ def test_word_line_break_in_a_body_becomes_a_line_break():
     import_digest("A title\n\nSource: NATO\n\nFirst line\x0bsecond line\x1b.\n\nThe end.\n")
 
     release = Release.objects.get()
-    assert release.body == "First line\nsecond line.\n\nThe end."
+    assert release.body == "<p>First line\nsecond line.</p>\n<p>The end.</p>"
     assert release.summary == "First line\nsecond line."
 
 
@@ -485,7 +488,7 @@ def test_body_paragraph_starting_with_source_stays_in_the_body(paragraph):
     assert str(result) == "1 created, 0 already present."
     release = Release.objects.get()
     assert release.title == "Unemployment falls again"
-    assert release.body.split("\n\n") == [
+    assert [html.unescape(text) for text in re.findall(r"<p>(.*?)</p>", release.body)] == [
         "The ministry published its figures today.", paragraph, "The minister welcomed the news.",
     ]
     assert list(Source.objects.values_list("name", flat=True)) == ["Ministry of Labour"]
@@ -513,7 +516,7 @@ def test_source_line_ending_with_a_full_stop_is_body_text():
     """The refusal's advice works: "Source: Eurostat." below a sentence stays in the body."""
     import_digest("Unemployment falls\n\nSource: Ministry\n\nUnemployment fell in 2023.\n\nSource: Eurostat.\n")
 
-    assert Release.objects.get().body == "Unemployment fell in 2023.\n\nSource: Eurostat."
+    assert Release.objects.get().body == "<p>Unemployment fell in 2023.</p>\n<p>Source: Eurostat.</p>"
 
 
 # --- which items are already present --------------------------------------------
@@ -530,7 +533,7 @@ def test_same_title_from_the_same_source_with_other_text_is_a_new_item():
 
     assert str(result) == "2 created, 0 already present."
     assert list(Release.objects.order_by("slug").values_list("slug", "body")) == [
-        ("weekly-update", "The first week."), ("weekly-update-2", "The second week."),
+        ("weekly-update", "<p>The first week.</p>"), ("weekly-update-2", "<p>The second week.</p>"),
     ]
 
 
@@ -541,7 +544,7 @@ def test_same_title_in_a_later_digest_with_other_text_is_a_new_item():
     result = import_digest("Weekly update\n\nSource: NATO\n\nThe second week.\n")
 
     assert str(result) == "1 created, 0 already present."
-    assert Release.objects.get(slug="weekly-update-2").body == "The second week."
+    assert Release.objects.get(slug="weekly-update-2").body == "<p>The second week.</p>"
 
 
 def test_same_titles_imported_again_create_nothing():

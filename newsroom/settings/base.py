@@ -55,6 +55,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.sitemaps",
     "django_filters",
+    # The body's rich-text editor: only its static files (ProseMirror/Tiptap, served from here).
+    "django_prose_editor",
     "csp",
     "axes",
     "django_tasks",
