@@ -5,6 +5,7 @@ from releases.admin import review_queue
 from releases.desk import desk_view
 
 urlpatterns = [
+    path("", include("distribution.urls")),  # before the admin's catch-all: it has admin/distribution/ pages
     path("admin/review/", admin.site.admin_view(review_queue), name="review-queue"),
     # The admin's home page is the desk (releases/desk.py): the index with each role's panels.
     path("admin/", admin.site.admin_view(desk_view), name="desk"),

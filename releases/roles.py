@@ -25,7 +25,7 @@ WRITING = [
 
 ROLES = {
     "Writers": WRITING,
-    "Reviewers": WRITING + ["publish_release", "publish_advisory"],
+    "Reviewers": WRITING + ["publish_release", "publish_advisory", "distribution.send_prebrief"],
     "Press office": [
         "view_source", "add_source", "change_source", "delete_source",
         "view_contact", "add_contact", "change_contact", "delete_contact",

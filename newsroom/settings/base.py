@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "releases",
     "notifications",
     "journalists",
+    "distribution",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,511 @@
+"""
+The outbox of e-mails to journalists, and the sending.
+
+``on_public_changed`` runs INSIDE the transaction of every move that changes what
+the public sees (``releases.signals.public_changed``): it writes one ``Delivery``
+per address in bulk, or cancels the queued ones, atomically with the move. On
+commit one ``send_publication`` task is enqueued per publication, to run at its
+due time (django-tasks' ``run_after``): no other scheduler.
+
+A worker claims a batch of due rows (``SELECT … FOR UPDATE SKIP LOCKED`` on
+PostgreSQL; one conditional UPDATE per row on SQLite, whose writers queue for the
+database lock), sends them over one SMTP connection, and marks each row sent as
+soon as the server accepted it. Between the server's acceptance and that commit a
+crash leaves the row "sending"; after ``CLAIM_EXPIRES`` it is claimed again and
+sent a second time, with the same Message-ID, so that receivers may drop it.
+"""
+import logging
+import secrets
+import smtplib
+from datetime import timedelta
+
+from django.apps import apps
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.core import signing
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db import connection as db_connection
+from django.db import transaction
+from django.db.models import F, Q
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import dateformat, timezone
+
+from releases.localtime import local
+from releases.workflow import State
+
+from .models import Delivery, Distribution, Publication
+
+logger = logging.getLogger(__name__)
+
+#: A row claimed this long ago and never marked is taken to have died with its worker.
+CLAIM_EXPIRES = timedelta(minutes=10)
+#: Rows claimed, and sent over one SMTP connection, at a time.
+BATCH = 100
+#: Rows written per INSERT.
+INSERT_BATCH = 2000
+EMBARGO_SALT = "distribution.embargo"
+
+
+# --- who an item goes to -----------------------------------------------------------------
+
+def distribution_for(model, document, create=False):
+    content_type = ContentType.objects.get_for_model(model)
+    if create:
+        return Distribution.objects.get_or_create(content_type=content_type, document=document)[0]
+    return Distribution.objects.filter(content_type=content_type, document=document).first()
+
+
+def list_members(media_lists):
+    """{address: name} of everyone on these media lists (an address once, however many lists hold it)."""
+    members = {}
+    for media_list in media_lists:
+        for address, name in media_list.members().values_list("email", "name").iterator(chunk_size=2000):
+            members.setdefault(address, name)
+    return members
+
+
+def subscriptions_installed():
+    return apps.is_installed("subscriptions")
+
+
+def subscribers(edition):
+    """{address: (name, subscriber id)} of the confirmed subscribers matching the item (subscriptions app)."""
+    if not subscriptions_installed():
+        return {}
+    from subscriptions.models import Subscription
+
+    found = {}
+    rows = Subscription.objects.matching(edition).values_list("subscriber_id", "subscriber__email")
+    for subscriber_id, address in rows.iterator(chunk_size=2000):
+        found.setdefault(address, subscriber_id)
+    return found
+
+
+def recipients(edition):
+    """[(address, name, via, subscriber id)]: the item's media lists, then matching subscribers not on them."""
+    distribution = distribution_for(type(edition), edition.document)
+    members = list_members(distribution.media_lists.all()) if distribution else {}
+    rows = [(address, name, Delivery.Via.MEDIA_LIST, None) for address, name in members.items()]
+    rows += [
+        (address, "", Delivery.Via.SUBSCRIPTION, subscriber_id)
+        for address, subscriber_id in subscribers(edition).items() if address not in members
+    ]
+    return rows
+
+
+# --- the outbox --------------------------------------------------------------------------
+
+def on_public_changed(sender, edition, action, **kwargs):
+    """Receiver of ``public_changed``, inside the move's transaction: an error here undoes the move."""
+    content_type = ContentType.objects.get_for_model(sender)
+    if action in ("withdraw", "unschedule"):
+        cancel(content_type, edition.document, "The item was withdrawn." if action == "withdraw"
+               else "The scheduled publication was cancelled before it was due.")
+        return
+    if action not in ("approve", "import") or edition.state != State.PUBLISHED:
+        return
+    now = timezone.now()
+    if action == "import" and edition.published_at <= now:
+        return  # An archive migration: the public has had it for years; nobody is mailed.
+    originals = Publication.objects.filter(
+        content_type=content_type, document=edition.document, kind=Publication.Kind.ORIGINAL,
+    ).exclude(object_id=edition.pk)
+    # A new edition of a scheduled item replaces the one that was to go out.
+    cancel(content_type, edition.document, "A newer edition was approved before this one was due.",
+           publications=originals.filter(due_at__gt=now))
+    went_out = originals.filter(due_at__lte=now)
+    if went_out.exists():
+        if edition.change_note:
+            addresses = (
+                Delivery.objects.filter(publication__in=went_out, state__in=[Delivery.State.SENT, Delivery.State.SENDING])
+                .exclude(address="").values_list("address", "name", "via", "subscriber_id").distinct()
+            )
+            write(edition, content_type, Publication.Kind.UPDATE, now, list(addresses))
+        return  # A minor change sends nothing.
+    write(edition, content_type, Publication.Kind.ORIGINAL, edition.published_at, recipients(edition))
+
+
+def write(edition, content_type, kind, due_at, rows, user=None, tokens=False):
+    """One publication and its deliveries, in bulk; enqueue its sending on commit."""
+    publication, created = Publication.objects.get_or_create(
+        content_type=content_type, object_id=edition.pk, kind=kind,
+        defaults={"document": edition.document, "version": edition.version, "due_at": due_at, "created_by": user,
+                  "embargo_until": edition.published_at if kind == Publication.Kind.PREBRIEF else None},
+    ) if kind != Publication.Kind.PREBRIEF else (Publication.objects.create(
+        content_type=content_type, object_id=edition.pk, kind=kind, document=edition.document,
+        version=edition.version, due_at=due_at, created_by=user, embargo_until=edition.published_at,
+    ), True)
+    deliveries = (
+        Delivery(
+            publication=publication, address=address, name=name[:200], via=via, subscriber_id=subscriber_id,
+            due_at=due_at, token=secrets.token_urlsafe(32) if tokens else "",
+        )
+        for address, name, via, subscriber_id in rows
+    )
+    batch = []
+    for delivery in deliveries:
+        batch.append(delivery)
+        if len(batch) == INSERT_BATCH:
+            Delivery.objects.bulk_create(batch, ignore_conflicts=True)
+            batch = []
+    if batch:
+        Delivery.objects.bulk_create(batch, ignore_conflicts=True)
+    transaction.on_commit(lambda: enqueue(publication.pk, due_at))
+    return publication
+
+
+def cancel(content_type, document, reason, publications=None):
+    """Cancel what hasn't gone out yet for a document (or these publications), and revoke its pre-brief links."""
+    if publications is None:
+        publications = Publication.objects.filter(content_type=content_type, document=document)
+    now = timezone.now()
+    Delivery.objects.filter(publication__in=publications, state=Delivery.State.QUEUED).update(
+        state=Delivery.State.CANCELLED, last_error=reason,
+    )
+    Delivery.objects.filter(
+        publication__in=publications.filter(kind=Publication.Kind.PREBRIEF), revoked_at=None,
+    ).update(revoked_at=now)
+
+
+def enqueue(publication_id, due_at):
+    """Enqueue the sending of a publication at its due time; an error is logged, the rows stay queued."""
+    from .tasks import send_publication
+
+    try:
+        if due_at > timezone.now():
+            # RQ schedules to the whole second, rounding down: round up instead, never early.
+            run_after = due_at.replace(microsecond=0) + timedelta(seconds=1)
+            send_publication.using(run_after=run_after).enqueue(publication_id)
+        else:
+            send_publication.enqueue(publication_id)
+    except Exception:
+        logger.exception("Could not enqueue publication %s; `manage.py send_distribution` retries it", publication_id)
+
+
+def enqueue_waiting():
+    """Enqueue every publication with rows waiting (or held by a dead worker)."""
+    now = timezone.now()
+    waiting = Delivery.objects.filter(
+        Q(state=Delivery.State.QUEUED) | Q(state=Delivery.State.SENDING, claimed_at__lt=now - CLAIM_EXPIRES)
+    ).values_list("publication", "publication__due_at").distinct()
+    for publication_id, due_at in waiting:
+        enqueue(publication_id, due_at)
+    return len(waiting)
+
+
+def retry(delivery_ids):
+    """The admin's retry of failed deliveries: queued again now, and sent."""
+    ids = list(Delivery.objects.filter(pk__in=delivery_ids, state=Delivery.State.FAILED).values_list("pk", flat=True))
+    Delivery.objects.filter(pk__in=ids).update(state=Delivery.State.QUEUED, due_at=timezone.now(), attempts=0)
+    for publication_id in Delivery.objects.filter(pk__in=ids).values_list("publication", flat=True).distinct():
+        transaction.on_commit(lambda pk=publication_id: enqueue(pk, timezone.now()))
+    return len(ids)
+
+
+# --- the pre-brief --------------------------------------------------------------------------
+
+class PrebriefError(Exception):
+    pass
+
+
+def may_send_prebrief(user, edition):
+    return user.has_perm("distribution.send_prebrief") and user.has_perm(type(edition).publish_permission())
+
+
+def send_prebrief(edition, user, media_lists):
+    """A reviewer sends an approved, scheduled item ahead of its time to these media lists, each with a personal link."""
+    if not may_send_prebrief(user, edition):
+        raise PrebriefError("You may not send embargoed pre-briefs.")
+    with transaction.atomic():
+        edition = type(edition).objects.select_for_update().get(pk=edition.pk)
+        if not edition.is_scheduled:
+            raise PrebriefError("Only an approved item scheduled for later can be sent under embargo.")
+        members = list_members(media_lists)
+        if not members:
+            raise PrebriefError("The chosen lists have nobody on them.")
+        rows = [(address, name, Delivery.Via.MEDIA_LIST, None) for address, name in members.items()]
+        return write(
+            edition, ContentType.objects.get_for_model(type(edition)), Publication.Kind.PREBRIEF, timezone.now(),
+            rows, user=user, tokens=True,
+        )
+
+
+def revoke(deliveries):
+    return deliveries.filter(revoked_at=None).exclude(token="").update(revoked_at=timezone.now())
+
+
+def embargo_path(delivery):
+    return reverse("distribution:embargo", args=[signing.Signer(salt=EMBARGO_SALT).sign(delivery.token)])
+
+
+def delivery_for_link(signed):
+    """The pre-brief delivery a signed link names, or None for a forged or unknown one."""
+    try:
+        token = signing.Signer(salt=EMBARGO_SALT).unsign(signed)
+    except signing.BadSignature:
+        return None
+    if not token:
+        return None
+    return (
+        Delivery.objects.select_related("publication__content_type")
+        .filter(token=token, publication__kind=Publication.Kind.PREBRIEF).first()
+    )
+
+
+def live_edition(publication):
+    """The document's published edition now (scheduled or public), or None."""
+    model = publication.content_type.model_class()
+    return model.objects.filter(document=publication.document, state=State.PUBLISHED).first()
+
+
+def embargo_until_text(moment):
+    """'Wed 8 Nov 2023 17:30 CET', in the newsroom's zone."""
+    moment = local(moment)
+    return f"{dateformat.format(moment, 'D j M Y')} {moment:%H:%M} {moment.tzname()}"
+
+
+# --- the sending ---------------------------------------------------------------------------
+
+def still_wanted(publication):
+    """Why a publication's rows should no longer go out, or "" when they should."""
+    edition = publication.edition()
+    if edition is None:
+        return "The item was deleted."
+    if publication.kind == Publication.Kind.PREBRIEF:
+        live = live_edition(publication)
+        if live is None or not live.is_scheduled:
+            return "The item is no longer scheduled for later: the embargo is over or was cancelled."
+        return ""
+    if not type(edition).objects.filter(document=publication.document).published().exists():
+        return "The item is not public (withdrawn, or its publication was cancelled)."
+    return ""
+
+
+def claim(publication, now, size=BATCH):
+    """Take up to ``size`` due rows of the publication for this worker; the rows taken."""
+    due = Delivery.objects.filter(
+        Q(state=Delivery.State.QUEUED) | Q(state=Delivery.State.SENDING, claimed_at__lt=now - CLAIM_EXPIRES),
+        publication=publication, due_at__lte=now,
+    )
+    if db_connection.vendor == "postgresql":
+        with transaction.atomic():
+            ids = list(due.select_for_update(skip_locked=True).order_by("pk").values_list("pk", flat=True)[:size])
+            Delivery.objects.filter(pk__in=ids).update(
+                state=Delivery.State.SENDING, claimed_at=now, attempts=F("attempts") + 1,
+            )
+    else:
+        ids = [
+            pk for pk in due.order_by("pk").values_list("pk", flat=True)[:size]
+            if due.filter(pk=pk).update(state=Delivery.State.SENDING, claimed_at=now, attempts=F("attempts") + 1)
+        ]
+    return list(Delivery.objects.filter(pk__in=ids).order_by("pk"))
+
+
+def send_publication(publication_id):
+    """Send every due row of a publication, a batch per SMTP connection; returns how many were sent."""
+    publication = Publication.objects.select_related("content_type").filter(pk=publication_id).first()
+    if publication is None:
+        return 0
+    if publication.due_at > timezone.now():
+        # Run early (a clock ahead of the one that set the time): wait for the due time again.
+        enqueue(publication.pk, publication.due_at)
+        return 0
+    if reason := still_wanted(publication):
+        Delivery.objects.filter(publication=publication, state=Delivery.State.QUEUED).update(
+            state=Delivery.State.CANCELLED, last_error=reason,
+        )
+        return 0
+    sent = 0
+    mail = None
+    while rows := claim(publication, timezone.now()):
+        mail = mail or Mail(publication)
+        sent += send_batch(mail, rows)
+    later = (
+        Delivery.objects.filter(publication=publication, state=Delivery.State.QUEUED)
+        .order_by("due_at").values_list("due_at", flat=True).first()
+    )
+    if later is not None:
+        enqueue(publication.pk, later)
+    return sent
+
+
+def send_batch(mail, rows):
+    sent = 0
+    connection = get_connection()
+    try:
+        connection.open()
+        for row in rows:
+            message = mail.message(row)
+            message.connection = connection
+            try:
+                message.send()
+            except Exception as error:
+                failed(row, error)
+                if not isinstance(error, smtplib.SMTPRecipientsRefused):
+                    connection.close()  # the session may be broken: a fresh one for the next row
+                continue
+            Delivery.objects.filter(pk=row.pk).update(
+                state=Delivery.State.SENT, sent_at=timezone.now(), message_id=message.extra_headers["Message-ID"],
+                last_error="",
+            )
+            sent += 1
+    except Exception as error:  # the server could not be reached at all
+        for row in rows:
+            if Delivery.objects.filter(pk=row.pk, state=Delivery.State.SENDING).exists():
+                failed(row, error)
+    finally:
+        connection.close()
+    return sent
+
+
+def smtp_code(error):
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return min((code for code, _ in error.recipients.values()), default=None)
+    return getattr(error, "smtp_code", None)
+
+
+def failed(row, error):
+    """A 5xx answer is permanent (the address bounced); anything else is tried again later, waiting longer each time."""
+    text = f"{type(error).__name__}: {error}"[:2000]
+    code = smtp_code(error)
+    if code is not None and code >= 500:
+        Delivery.objects.filter(pk=row.pk).update(state=Delivery.State.FAILED, last_error=f"Bounced: {text}")
+        suppress(row.address)
+        return
+    if row.attempts >= settings.NEWSROOM_MAIL_ATTEMPTS:
+        logger.error("Delivery %s failed for good after %s attempts: %s", row.pk, row.attempts, text)
+        Delivery.objects.filter(pk=row.pk).update(state=Delivery.State.FAILED, last_error=text)
+        return
+    wait = timedelta(seconds=settings.NEWSROOM_MAIL_RETRY_SECONDS * 2 ** (row.attempts - 1))
+    Delivery.objects.filter(pk=row.pk).update(
+        state=Delivery.State.QUEUED, last_error=text, due_at=timezone.now() + wait,
+    )
+
+
+def suppress(address):
+    """A bounced address is never mailed again by subscription (the subscriptions app keeps the list)."""
+    if subscriptions_installed() and address:
+        try:
+            import subscriptions
+
+            subscriptions.suppress(address, "bounced")
+        except Exception:
+            logger.exception("Could not suppress bounced address")
+
+
+# --- the mail -------------------------------------------------------------------------------
+
+def absolute(path):
+    return settings.NEWSROOM_BASE_URL + path
+
+
+def one_line(text):
+    return " ".join(str(text).split())
+
+
+def mail_domain():
+    return settings.DEFAULT_FROM_EMAIL.rpartition("@")[2].strip("> ") or "newsroom.invalid"
+
+
+class Mail:
+    """A publication's message, rendered once per batch; ``message(row)`` adds what is personal."""
+
+    def __init__(self, publication):
+        self.publication = publication
+        self.edition = edition = publication.edition()
+        model = type(edition)
+        self.is_advisory = model._meta.model_name == "advisory"
+        if publication.kind == Publication.Kind.PREBRIEF:
+            prefix = f"EMBARGOED UNTIL {embargo_until_text(edition.published_at)}: "
+        elif publication.kind == Publication.Kind.UPDATE:
+            prefix = "Updated: "
+        else:
+            prefix = ""
+        self.subject = one_line(prefix + edition.title)
+        picture = edition.lead_picture
+        self.context = {
+            "site_name": settings.NEWSROOM_SITE_NAME,
+            "site_url": settings.NEWSROOM_BASE_URL,
+            "publication": publication,
+            "prebrief": publication.kind == Publication.Kind.PREBRIEF,
+            "embargo_until": embargo_until_text(edition.published_at) if edition.published_at else "",
+            "item": edition,
+            "kind": model._meta.verbose_name,
+            "contacts": list(edition.contacts.filter(is_public=True)),
+            # Before the embargo the picture's public address answers nothing: the link's page shows it.
+            "picture": picture if publication.kind != Publication.Kind.PREBRIEF else None,
+            "change_note": edition.change_note if publication.kind == Publication.Kind.UPDATE else "",
+            "public_url": absolute(edition.get_absolute_url()),
+        }
+        self.ics = None
+        if self.is_advisory:
+            from django.test import RequestFactory
+
+            from releases.calendar import build_calendar
+
+            request = RequestFactory().get("/", HTTP_HOST=settings.NEWSROOM_BASE_URL.split("://")[-1])
+            self.ics = build_calendar([edition], request, edition.title)
+        self.text = render_to_string("distribution/email.txt", self.context)
+        self.html = render_to_string("distribution/email.html", self.context)
+
+    def personal(self, row):
+        links = {}
+        headers = {
+            "Message-ID": f"<delivery.{row.pk}.{self.publication.pk}@{mail_domain()}>",
+            "Auto-Submitted": "auto-generated",
+        }
+        if row.token:
+            links["embargo_url"] = absolute(embargo_path(row))
+        if row.via == Delivery.Via.SUBSCRIPTION and row.subscriber_id and subscriptions_installed():
+            try:
+                import subscriptions
+                from subscriptions.links import manage_url, unsubscribe_url
+                from subscriptions.models import Subscriber
+
+                subscriber = Subscriber.objects.get(pk=row.subscriber_id)
+                links["unsubscribe_url"] = unsubscribe_url(subscriber)
+                links["manage_url"] = manage_url(subscriber)
+                headers.update(subscriptions.headers(subscriber))
+            except Exception:
+                logger.exception("Could not add the unsubscribe links of delivery %s", row.pk)
+        return links, headers
+
+    def message(self, row):
+        links, headers = self.personal(row)
+        text, html = self.text, self.html
+        if links:
+            text = render_to_string("distribution/email_links.txt", links) + text if row.token else (
+                text + render_to_string("distribution/email_links.txt", links))
+            footer = render_to_string("distribution/email_links.html", links)
+            html = html.replace("<!--personal-->", footer)
+        message = EmailMultiAlternatives(subject=self.subject, body=text, to=[row.address], headers=headers)
+        message.attach_alternative(html, "text/html")
+        if self.ics:
+            message.attach(f"{self.edition.slug or 'event'}.ics", self.ics, "text/calendar")
+        return message
+
+
+# --- personal data ------------------------------------------------------------------------------
+
+def export_deliveries(address):
+    rows = Delivery.objects.filter(address=address).select_related("publication__content_type")
+    return [
+        {"item": f"{row.publication.content_type.model} {row.publication.document}", "version": row.publication.version,
+         "mailing": row.publication.get_kind_display(), "state": row.state,
+         "sent_at": row.sent_at.isoformat() if row.sent_at else None, "message_id": row.message_id,
+         "openings": [opening.at.isoformat() for opening in row.openings.all()]}
+        for row in rows
+    ]
+
+
+def erase_deliveries(address):
+    """Keep that a mail was sent or not, and when, with a salted hash of the address instead of it."""
+    count = Delivery.objects.filter(address=address).update(
+        address="", name="", address_hash=Delivery.hash_address(address), subscriber_id=None,
+    )
+    return f"{count} deliver{'ies' if count != 1 else 'y'} anonymised" if count else ""
+
+
+def embargo_picture_path(signed, picture, name):
+    return reverse("distribution:embargo-picture", args=[signed, picture.key, name.rsplit("/", 1)[-1]])
