@@ -53,6 +53,7 @@ STATES = [
     "unscheduled",  # approved for tomorrow, then the publication was cancelled
     "withdrawn_before_its_time",  # a row withdrawn while scheduled (before the rule), its time now past
     "stale_save_after_approval",  # an editor's form, opened on the draft, posted after its approval
+    "prebriefed",  # scheduled for tomorrow and sent ahead under embargo (distribution/): a link per journalist
 ]
 MARKER = re.compile(r"\b[ts]\d+v\d\b")
 
@@ -69,7 +70,8 @@ class Item:
     @property
     def live_version(self):
         """The version the public sees, or None when the item must not be seen at all."""
-        if self.state in ("draft", "in_review", "scheduled_future", "unscheduled", "withdrawn_before_its_time"):
+        if self.state in ("draft", "in_review", "scheduled_future", "unscheduled", "withdrawn_before_its_time",
+                          "prebriefed"):
             return None
         return 2 if self.state in ("edited_and_approved", "stale_save_after_approval") else 1
 
@@ -130,6 +132,9 @@ def create(item, sources, writer, reviewer, now):
         edition.approve(reviewer, publish_at=now + timedelta(days=1))
         edition.unschedule(reviewer, "Embargo moved.")
         return edition
+    if item.state == "prebriefed":
+        prebrief(edition, reviewer, now)
+        return edition
     edition.approve(reviewer, publish_at=now + timedelta(days=1) if item.state == "scheduled_future" else None)
     if item.state == "withdrawn":
         edition.withdraw(reviewer, "Issued in error.")
@@ -157,6 +162,20 @@ def create(item, sources, writer, reviewer, now):
         if item.state == "edited_and_approved":
             draft.approve(reviewer)
     return edition
+
+
+def prebrief(edition, reviewer, now):
+    """Approve for tomorrow, send a pre-brief to two journalists, revoke the second one's link."""
+    from distribution import services
+    from distribution.models import Delivery
+    from tests.journalists.factories import make_journalist, make_list
+
+    edition.approve(reviewer, publish_at=now + timedelta(days=1))
+    media_list = make_list(journalists=[make_journalist(), make_journalist()])
+    publication = services.send_prebrief(edition, reviewer, [media_list])
+    valid, revoked = publication.deliveries.order_by("pk")
+    services.revoke(Delivery.objects.filter(pk=revoked.pk))
+    edition.embargo_links = {"valid": services.embargo_path(valid), "revoked": services.embargo_path(revoked)}
 
 
 def markers(content):
@@ -251,3 +270,13 @@ def test_no_surface_shows_what_is_not_public(client, writer, reviewer, items):
             assert ics.status_code == (200 if item.listed else 404)
             if item.listed:
                 assert markers(ics.content.decode().replace("\r\n ", "")) == public_markers([item])
+
+    # Pre-briefed items: only a valid personal link shows them; a revoked or forged one shows nothing.
+    for item in items:
+        if item.state == "prebriefed":
+            links = item.obj.embargo_links
+            assert markers(get(client, links["valid"])) == {f"t{item.number}v1", f"s{item.number}v1"}
+            forged = links["valid"][:-3] + ("A" if links["valid"][-3] != "A" else "B") + links["valid"][-2:]
+            for url in (links["revoked"], forged):
+                response = client.get(url)
+                assert response.status_code in (404, 410) and markers(response.content.decode()) == set(), url
