@@ -7,6 +7,8 @@ screenshots go to test-artifacts/compare-<width>.png.
 import pytest
 from playwright.sync_api import expect
 
+from releases.text import markdown_to_html  # bodies are the editor's HTML; this one is written as Markdown
+
 from ..factories import make_contact, make_picture, make_release, make_source, publish
 from .conftest import ARTIFACTS, DESKTOP, PHONE, assert_visible_in_viewport, describe, run_axe
 

@@ -23,13 +23,28 @@ from .conftest import click_transition, open_in_admin, pick_autocomplete
 
 pytestmark = pytest.mark.browser
 
-BODY = """NATO Allies agreed three steps to protect undersea cables.
+#: The body as a press officer's document holds it, pasted into the rich-text editor.
+BODY = (
+    "<p>NATO Allies agreed three steps to protect undersea cables.</p>"
+    "<ul><li>A coordination cell at NATO Maritime Command</li><li>More patrols in the Baltic Sea</li>"
+    "<li>Shared sensor data with industry</li></ul>"
+    "<blockquote><p>“Our societies depend on these cables,” said the Secretary General.</p></blockquote>"
+)
 
-- A coordination cell at NATO Maritime Command
-- More patrols in the Baltic Sea
-- Shared sensor data with industry
 
-> “Our societies depend on these cables,” said the Secretary General."""
+def write_body(page, html):
+    """Replace the body the way a press officer does: select all in the editor and paste."""
+    editor = page.get_by_role("textbox", name="Body")
+    editor.click()
+    page.keyboard.press("ControlOrMeta+A")
+    editor.evaluate(
+        """(element, html) => {
+            const data = new DataTransfer();
+            data.setData("text/html", html);
+            element.dispatchEvent(new ClipboardEvent("paste", {clipboardData: data, bubbles: true, cancelable: true}));
+        }""",
+        html,
+    )
 
 
 @pytest.fixture
@@ -66,7 +81,7 @@ def test_writer_writes_a_release_and_submits_it_for_review(person, visitor, writ
     page.get_by_label("Summary").click()  # leaving the title is when the admin fills in the address
     expect(page.get_by_label("Slug")).to_have_value("allies-agree-to-protect-undersea-cables")
     page.get_by_label("Summary").fill("Three steps to protect the cables on the seabed of the North Atlantic.")
-    page.get_by_label("Body").fill(BODY)
+    write_body(page, BODY)
     pick_autocomplete(page, "contacts", "Press", "NATO Press Office")
     page.get_by_role("button", name="Add another Picture").click()
     page.locator("[name=pictures-0-image]").set_input_files(
@@ -119,7 +134,7 @@ def test_reviewer_returns_the_release_then_publishes_it_and_the_public_finds_it(
     open_in_admin(page, "Allies agree to protect undersea cables")
     expect(page.locator(".nr-returned")).to_contain_text("Please say when the coordination cell opens.")
     expect(page.locator(".nr-conversation")).to_contain_text("Please say when the coordination cell opens.")
-    page.get_by_label("Body").fill(BODY + "\n\nThe coordination cell opens on 1 December 2023.")
+    write_body(page, BODY + "<p>The coordination cell opens on 1 December 2023.</p>")
     page.get_by_role("button", name="Save and continue editing").click()
     expect(page.locator(".messagelist")).to_contain_text("was changed successfully")
     click_transition(page, "Submit for review")
@@ -164,10 +179,10 @@ def test_an_edit_of_a_published_release_stays_private_until_approved(person, vis
 
     page = person(writer)
     open_in_admin(page, "Allies agree to protect undersea cables")
-    expect(page.get_by_label("Body")).to_have_count(0)  # the published version is read-only
+    expect(page.get_by_role("textbox", name="Body")).to_have_count(0)  # the published version is read-only
     click_transition(page, "Start a new draft")
     expect(page.locator(".nr-workflow")).to_contain_text("version 2")
-    page.get_by_label("Body").fill(BODY.replace("three steps", "four steps") + "\n\n- A cable repair fleet")
+    write_body(page, BODY.replace("three steps", "four steps") + "<ul><li>A cable repair fleet</li></ul>")
     page.get_by_role("button", name="Save and continue editing").click()
     expect(page.locator(".messagelist")).to_contain_text("was changed successfully")
     click_transition(page, "Submit for review")
