@@ -298,6 +298,7 @@ class PublishableAdmin(DeletesOneByOne, admin.ModelAdmin):
             ),
             path("<path:object_id>/comment/", self.admin_site.admin_view(self.comment_view), name="%s_%s_comment" % info),
             path("<path:object_id>/presence/", self.admin_site.admin_view(self.presence_view), name="%s_%s_presence" % info),
+            path("<path:object_id>/autosave/", self.admin_site.admin_view(self.autosave_view), name="%s_%s_autosave" % info),
             path(
                 "<path:object_id>/duplicate/", self.admin_site.admin_view(self.duplicate_view),
                 name="%s_%s_duplicate" % info,
@@ -356,6 +357,48 @@ class PublishableAdmin(DeletesOneByOne, admin.ModelAdmin):
             for name, since in presence.others_editing(obj, request.user)
         ]
         return JsonResponse({"others": others})
+
+    def autosave_view(self, request, object_id):
+        """
+        The open form, saved in the background after a few seconds without typing
+        (static/js/newsroom-autosave.js), as JSON. Only a draft, only through
+        ``save_edit`` with the revision the form holds, so it never overwrites
+        someone else's save (409, and the page stops autosaving) and never touches
+        a version that has moved on. Nothing changed is nothing written: the editor
+        doesn't become the last editor by opening a form. Contacts and pictures are
+        saved by the Save button only.
+        """
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None or not self.has_view_permission(request, obj):
+            raise Http404
+        if not super().has_change_permission(request, obj):
+            raise PermissionDenied
+        if obj.state != State.DRAFT:
+            return JsonResponse({"status": "conflict", "message": str(_(
+                "This version is no longer a draft, so it isn't saved automatically. Reload the page."
+            ))}, status=409)
+        with transaction.atomic():
+            form = self.get_form(request, obj, change=True)(request.POST, instance=obj)
+            if not form.is_valid():
+                if form.conflict is not None:
+                    return JsonResponse({"status": "conflict", "message": " ".join(form.non_field_errors())}, status=409)
+                return JsonResponse({"status": "invalid", "message": str(_(
+                    "Not saved automatically: some fields need attention. Save the form to see which."
+                ))}, status=400)
+            content = {f.name for f in self.model._meta.concrete_fields if f.editable}
+            changed = [name for name in form.changed_data if name in content]
+            if not changed:
+                return JsonResponse({"status": "unchanged", "revision": obj.revision})
+            try:
+                form.instance.save_edit(request.user, form.cleaned_data["revision"], changed)
+            except StaleEdit as error:
+                return JsonResponse({"status": "conflict", "message": str(error)}, status=409)
+        return JsonResponse({
+            "status": "saved", "revision": form.instance.revision,
+            "saved_at": localtime.local(timezone.now()).strftime("%H:%M"),
+        })
 
     def response_change(self, request, obj):
         """

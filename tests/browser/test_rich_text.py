@@ -3,6 +3,7 @@ The body's rich-text editor in a real browser, under the site's Content-Security
 a press officer pastes a release from Word, fixes a heading with the toolbar, and saves,
 without typing any markup; a refused link is said, not silently dropped.
 """
+import re
 from pathlib import Path
 
 import pytest
@@ -96,3 +97,29 @@ def test_a_refused_link_is_said_in_the_editor_and_refused_on_save(person, writer
     page.get_by_role("button", name="Save and continue editing").click()
     expect(page.locator(".errorlist")).to_contain_text("data:text/html,x")
     assert Release.objects.get(pk=draft.pk).body == "<p>Before.</p>"
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_typing_is_autosaved_and_the_save_button_still_works(person, writer, viewport):
+    """A few seconds after typing stops, "Saved HH:MM" shows and the draft holds the text; Save then saves, no conflict."""
+    make_source("NATO", slug="nato")
+    draft = make_release(author=writer, title="Autosave", body="<p>First paragraph.</p>")
+    page = person(writer, viewport=viewport)
+    page.goto(f"/admin/releases/release/{draft.pk}/change/")
+    editor = page.get_by_role("textbox", name="Body")
+    editor.get_by_text("First paragraph.").click()
+    page.keyboard.press("End")
+    page.keyboard.type(" Typed, never saved by hand.")
+
+    status = page.locator("#nr-autosave")
+    expect(status).to_have_text(re.compile(r"^Saved \d\d:\d\d$"))
+    assert_visible_in_viewport(status)
+    draft.refresh_from_db()
+    assert draft.body == "<p>First paragraph. Typed, never saved by hand.</p>"
+    assert (draft.revision, Release.objects.count()) == (2, 1)
+
+    page.get_by_label("Title").fill("Autosave works")
+    page.get_by_role("button", name="Save and continue editing").click()
+    expect(page.locator(".messagelist")).to_contain_text("was changed successfully")
+    draft.refresh_from_db()
+    assert draft.title == "Autosave works" and draft.body.endswith("never saved by hand.</p>")
