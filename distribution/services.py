@@ -11,7 +11,7 @@ A worker claims a batch of due rows (``SELECT … FOR UPDATE SKIP LOCKED`` on
 PostgreSQL; one conditional UPDATE per row on SQLite, whose writers queue for the
 database lock), sends them over one SMTP connection, and marks each row sent as
 soon as the server accepted it. Between the server's acceptance and that commit a
-crash leaves the row "sending"; after ``CLAIM_EXPIRES`` it is claimed again and
+crash leaves the row "sending"; after ``NEWSROOM_DELIVERY_CLAIM_SECONDS`` it is claimed again and
 sent a second time, with the same Message-ID, so that receivers may drop it.
 """
 import logging
@@ -38,12 +38,17 @@ from .models import Delivery, Distribution, Publication
 
 logger = logging.getLogger(__name__)
 
-#: A row claimed this long ago and never marked is taken to have died with its worker.
-CLAIM_EXPIRES = timedelta(minutes=10)
+
+def claim_expires():
+    """A row claimed this long ago and never marked is taken to have died with its worker."""
+    return timedelta(seconds=settings.NEWSROOM_DELIVERY_CLAIM_SECONDS)
+
 #: Rows claimed, and sent over one SMTP connection, at a time.
 BATCH = 100
 #: Rows written per INSERT.
 INSERT_BATCH = 2000
+#: At most this many tasks share a large publication (one per thousand rows).
+PARALLEL = 4
 EMBARGO_SALT = "distribution.embargo"
 
 
@@ -151,7 +156,9 @@ def write(edition, content_type, kind, due_at, rows, user=None, tokens=False):
             batch = []
     if batch:
         Delivery.objects.bulk_create(batch, ignore_conflicts=True)
-    transaction.on_commit(lambda: enqueue(publication.pk, due_at))
+    # A large mailing is worked by several workers at once: a task each, sharing the rows by claiming them.
+    copies = min(PARALLEL, 1 + len(rows) // 1000)
+    transaction.on_commit(lambda: enqueue(publication.pk, due_at, copies))
     return publication
 
 
@@ -168,17 +175,18 @@ def cancel(content_type, document, reason, publications=None):
     ).update(revoked_at=now)
 
 
-def enqueue(publication_id, due_at):
+def enqueue(publication_id, due_at, copies=1):
     """Enqueue the sending of a publication at its due time; an error is logged, the rows stay queued."""
     from .tasks import send_publication
 
     try:
-        if due_at > timezone.now():
-            # RQ schedules to the whole second, rounding down: round up instead, never early.
-            run_after = due_at.replace(microsecond=0) + timedelta(seconds=1)
-            send_publication.using(run_after=run_after).enqueue(publication_id)
-        else:
-            send_publication.enqueue(publication_id)
+        for _ in range(copies):
+            if due_at > timezone.now():
+                # RQ schedules to the whole second, rounding down: round up instead, never early.
+                run_after = due_at.replace(microsecond=0) + timedelta(seconds=1)
+                send_publication.using(run_after=run_after).enqueue(publication_id)
+            else:
+                send_publication.enqueue(publication_id)
     except Exception:
         logger.exception("Could not enqueue publication %s; `manage.py send_distribution` retries it", publication_id)
 
@@ -187,7 +195,7 @@ def enqueue_waiting():
     """Enqueue every publication with rows waiting (or held by a dead worker)."""
     now = timezone.now()
     waiting = Delivery.objects.filter(
-        Q(state=Delivery.State.QUEUED) | Q(state=Delivery.State.SENDING, claimed_at__lt=now - CLAIM_EXPIRES)
+        Q(state=Delivery.State.QUEUED) | Q(state=Delivery.State.SENDING, claimed_at__lt=now - claim_expires())
     ).values_list("publication", "publication__due_at").distinct()
     for publication_id, due_at in waiting:
         enqueue(publication_id, due_at)
@@ -285,7 +293,7 @@ def still_wanted(publication):
 def claim(publication, now, size=BATCH):
     """Take up to ``size`` due rows of the publication for this worker; the rows taken."""
     due = Delivery.objects.filter(
-        Q(state=Delivery.State.QUEUED) | Q(state=Delivery.State.SENDING, claimed_at__lt=now - CLAIM_EXPIRES),
+        Q(state=Delivery.State.QUEUED) | Q(state=Delivery.State.SENDING, claimed_at__lt=now - claim_expires()),
         publication=publication, due_at__lte=now,
     )
     if db_connection.vendor == "postgresql":

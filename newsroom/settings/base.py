@@ -266,6 +266,9 @@ NEWSROOM_BASE_URL = os.environ.get("NEWSROOM_BASE_URL", "http://127.0.0.1:8000")
 # admin, and the first wait between tries (doubled after each failure).
 NEWSROOM_MAIL_ATTEMPTS = env_int("NEWSROOM_MAIL_ATTEMPTS", 5)
 NEWSROOM_MAIL_RETRY_SECONDS = env_int("NEWSROOM_MAIL_RETRY_SECONDS", 60)
+# Distribution (distribution/): a delivery claimed this long ago by a worker that never marked it
+# sent is taken to have died with it and is sent again (with the same Message-ID).
+NEWSROOM_DELIVERY_CLAIM_SECONDS = env_int("NEWSROOM_DELIVERY_CLAIM_SECONDS", 600)
 
 # Public lists
 NEWSROOM_PAGE_SIZE = env_int("NEWSROOM_PAGE_SIZE", 20)
