@@ -1,6 +1,7 @@
 import heapq
 import itertools
 
+from csp.constants import SELF
 from django.conf import settings
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
@@ -223,6 +224,10 @@ class PreviewView(LoginRequiredMixin, TemplateView):
         response = super().render_to_response(context, **kwargs)
         response["X-Robots-Tag"] = "noindex"
         response["Cache-Control"] = "private, no-store"
+        # The change form shows it beside the editor in an <iframe> (static/js/newsroom-preview.js):
+        # framing by this site's own pages only; every other page stays unframeable.
+        response["X-Frame-Options"] = "SAMEORIGIN"
+        response._csp_replace = {"frame-ancestors": [SELF]}
         return response
 
 

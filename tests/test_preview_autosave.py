@@ -155,3 +155,38 @@ def test_the_draft_form_shows_the_autosave_status_only_on_a_draft(client, writer
     published = publish(make_release(author=writer), reviewer)
     page = client.get(reverse("admin:releases_release_change", args=[published.pk])).content.decode()
     assert 'id="nr-autosave"' not in page
+
+
+# --- the live preview ---------------------------------------------------------------------------
+
+def test_the_preview_may_be_framed_by_our_own_pages_only_and_is_never_cached(client, writer):
+    """The staff preview the change form frames: same origin only, noindex, no-store; public pages stay unframeable."""
+    draft = make_release(author=writer, title="Allies meet")
+    client.force_login(writer)
+    response = client.get(reverse("releases:preview", args=["release", draft.pk]))
+    assert response.status_code == 200 and "Allies meet" in response.content.decode()
+    assert response["X-Frame-Options"] == "SAMEORIGIN"
+    assert "frame-ancestors 'self'" in response["Content-Security-Policy"]
+    assert "script-src 'self'" in response["Content-Security-Policy"]
+    assert (response["X-Robots-Tag"], response["Cache-Control"]) == ("noindex", "private, no-store")
+    home = client.get("/")
+    assert home["X-Frame-Options"] == "DENY" and "frame-ancestors 'none'" in home["Content-Security-Policy"]
+
+
+def test_the_preview_is_for_staff_only(client, writer):
+    """A visitor is sent to log in; the draft never reaches them through the preview's address."""
+    draft = make_release(author=writer, title="Secret draft")
+    response = client.get(reverse("releases:preview", args=["release", draft.pk]))
+    assert response.status_code == 302 and "Secret draft" not in response.content.decode()
+
+
+def test_the_draft_form_frames_the_preview_and_a_published_one_does_not(client, writer, reviewer):
+    """The live preview pane is part of writing a draft; a published edition's page has the Preview link only."""
+    draft = make_release(author=writer)
+    client.force_login(writer)
+    page = client.get(reverse("admin:releases_release_change", args=[draft.pk])).content.decode()
+    preview = reverse("releases:preview", args=["release", draft.pk])
+    assert f'<iframe id="nr-live-preview" title="Preview of the public page" src="{preview}" sandbox="allow-same-origin">' in page
+    published = publish(make_release(author=writer), reviewer)
+    page = client.get(reverse("admin:releases_release_change", args=[published.pk])).content.decode()
+    assert "nr-live-preview" not in page

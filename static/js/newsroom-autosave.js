@@ -45,6 +45,7 @@
           revision.value = answer.revision;
           if (answer.status === "saved") {
             say("Saved " + answer.saved_at);
+            document.dispatchEvent(new CustomEvent("newsroom:autosaved", { detail: answer }));
             status.dataset.savedAt = answer.saved_at;
           } else {
             say(status.dataset.savedAt ? "Saved " + status.dataset.savedAt : "");

@@ -123,3 +123,35 @@ def test_typing_is_autosaved_and_the_save_button_still_works(person, writer, vie
     expect(page.locator(".messagelist")).to_contain_text("was changed successfully")
     draft.refresh_from_db()
     assert draft.title == "Autosave works" and draft.body.endswith("never saved by hand.</p>")
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_the_live_preview_shows_the_public_page_beside_the_form_and_follows_the_typing(person, writer, viewport):
+    """Beside the form at 1280 px, below it at 390 px; what is typed appears in it after the autosave; width toggle."""
+    make_source("NATO", slug="nato")
+    draft = make_release(author=writer, title="Allies meet", body="<p>First paragraph.</p>")
+    page = person(writer, viewport=viewport)
+    refusals = watch_csp(page)
+    page.goto(f"/admin/releases/release/{draft.pk}/change/")
+
+    preview = page.frame_locator("#nr-live-preview")
+    expect(preview.get_by_role("heading", name="Allies meet")).to_be_visible()
+    frame = page.locator("#nr-live-preview")
+    assert_visible_in_viewport(frame)
+    form, pane = page.locator("#content-main").bounding_box(), frame.bounding_box()
+    if viewport is DESKTOP:
+        assert pane["x"] >= form["x"] + form["width"], (form, pane)  # beside the form
+    else:
+        assert pane["y"] >= form["y"] + form["height"], (form, pane)  # below it
+
+    editor = page.get_by_role("textbox", name="Body")
+    editor.get_by_text("First paragraph.").click()
+    page.keyboard.press("End")
+    page.keyboard.type(" Seen in the preview.")
+    expect(preview.locator("article")).to_contain_text("First paragraph. Seen in the preview.")
+
+    page.get_by_role("button", name="Phone").click()
+    expect(page.get_by_role("button", name="Phone")).to_have_attribute("aria-pressed", "true")
+    assert frame.bounding_box()["width"] <= 390
+    assert refusals == []
+    page.screenshot(path=ARTIFACTS / "screenshots" / f"admin-live-preview-{viewport['width']}.png", full_page=True)
