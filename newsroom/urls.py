@@ -10,6 +10,7 @@ urlpatterns = [
     # The admin's home page is the desk (releases/desk.py): the index with each role's panels.
     path("admin/", admin.site.admin_view(desk_view), name="desk"),
     path("admin/", admin.site.urls),
+    path("", include("subscriptions.urls")),
     path("", include("releases.urls")),
 ]
 

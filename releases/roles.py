@@ -37,6 +37,11 @@ ROLES = {
         "journalists.change_journalist", "journalists.delete_journalist",
         "journalists.view_medialist", "journalists.add_medialist",
         "journalists.change_medialist", "journalists.delete_medialist",
+        # Public subscribers (personal data): seen, corrected, removed; only their owners subscribe them.
+        "subscriptions.view_subscriber", "subscriptions.change_subscriber", "subscriptions.delete_subscriber",
+        "subscriptions.view_subscription", "subscriptions.change_subscription", "subscriptions.delete_subscription",
+        "subscriptions.view_suppression", "subscriptions.add_suppression",
+        "subscriptions.change_suppression", "subscriptions.delete_suppression",
     ],
 }
 

@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "notifications",
     "journalists",
     "distribution",
+    "subscriptions",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,24 @@
+from django import forms
+
+from journalists.models import normalise_email
+from releases.models import Source
+
+from .models import Frequency, Kinds
+
+
+class SubscribeForm(forms.Form):
+    email = forms.EmailField(label="Your e-mail address", max_length=254)
+    sources = forms.ModelMultipleChoiceField(
+        label="Sources", queryset=Source.objects.all(), required=False, widget=forms.CheckboxSelectMultiple,
+        help_text="None ticked: every source.",
+        error_messages={"invalid_choice": "Choose sources from the list.", "invalid_pk_value": "Choose sources from the list."},
+    )
+    kinds = forms.ChoiceField(label="What", choices=Kinds.choices, initial=Kinds.BOTH, widget=forms.RadioSelect)
+    frequency = forms.ChoiceField(
+        label="How often", choices=Frequency.choices, initial=Frequency.IMMEDIATE, widget=forms.RadioSelect,
+    )
+    # The honeypot: hidden from people by the stylesheet (and from screen readers), filled in by bots.
+    website = forms.CharField(required=False, max_length=1000)
+
+    def clean_email(self):
+        return normalise_email(self.cleaned_data["email"])
