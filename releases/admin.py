@@ -12,6 +12,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from . import admin_panels, localtime, presence
@@ -158,7 +159,24 @@ class PublishableAdmin(DeletesOneByOne, admin.ModelAdmin):
         fields = list(super().get_readonly_fields(request, obj))
         if obj is not None and obj.slug_locked:
             fields.append("slug")
+        if obj is not None and not obj.editable:
+            fields.append("rendered_body")
         return fields
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None or obj.editable:
+            return fieldsets
+        # A version that can't be edited shows its body as readers see it, not its HTML source.
+        return [
+            (name, {**options, "fields": ["rendered_body" if field == "body" else field for field in options["fields"]]})
+            for name, options in fieldsets
+        ]
+
+    @admin.display(description=_("Body"))
+    def rendered_body(self, obj):
+        # body_html is the nh3-sanitised copy the public page prints (releases.text.render_body).
+        return format_html('<div class="nr-rendered-body">{}</div>', mark_safe(obj.body_html))
 
     def has_change_permission(self, request, obj=None):
         if obj is not None and not obj.editable:

@@ -228,3 +228,14 @@ def test_the_published_page_prints_the_stored_html(client, writer, reviewer):
     assert "<li>More patrols in the Baltic Sea</li>" in page
     assert "<h2>Allies agree to protect undersea cables</h2>" in page
     assert "mso-" not in page and "[JS1]" not in page
+
+
+def test_a_published_version_in_the_admin_shows_the_body_as_readers_see_it(client, writer, reviewer):
+    """Read-only, the body is the page's text with its structure, not its HTML source."""
+    from .factories import publish
+
+    release = publish(make_release(author=writer, body="<h2>Key points</h2><ul><li>one</li></ul>"), reviewer)
+    client.force_login(writer)
+    page = client.get(reverse("admin:releases_release_change", args=[release.pk])).content.decode()
+    assert '<div class="nr-rendered-body"><h2>Key points</h2>\n<ul>\n<li>one</li>\n</ul></div>' in page
+    assert "&lt;h2&gt;" not in page
