@@ -26,7 +26,7 @@ from django.core import signing
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import connection as db_connection
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import BigIntegerField, DateTimeField, F, IntegerField, Min, Q, Value
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import dateformat, timezone
@@ -87,16 +87,31 @@ def subscribers(edition):
     return found
 
 
+def members_of(media_lists):
+    """Everyone on these media lists, as one queryset (an address once: the directory holds it once)."""
+    from journalists.models import Journalist
+
+    media_lists = list(media_lists)
+    if not media_lists:
+        return Journalist.objects.none()
+    condition = Q()
+    for media_list in media_lists:
+        condition |= Q(pk__in=media_list.members().values("pk"))
+    return Journalist.objects.filter(condition)
+
+
 def recipients(edition):
-    """[(address, name, via, subscriber id)]: the item's media lists, then matching subscribers not on them."""
+    """
+    (select, rows): the item's media lists as one SELECT for ``insert_select``, and the matching
+    subscribers as rows; an address on a list and subscribed is written once (the list's).
+    """
     distribution = distribution_for(type(edition), edition.document)
-    members = list_members(distribution.media_lists.all()) if distribution else {}
-    rows = [(address, name, Delivery.Via.MEDIA_LIST, None) for address, name in members.items()]
-    rows += [
-        (address, "", Delivery.Via.SUBSCRIPTION, subscriber_id)
-        for address, subscriber_id in subscribers(edition).items() if address not in members
-    ]
-    return rows
+    members = members_of(distribution.media_lists.all()) if distribution else None
+    select = members.values("pk").annotate(
+        _address=F("email"), _name=F("name"), _via=Value(Delivery.Via.MEDIA_LIST), _subscriber=Value(None, BigIntegerField()),
+    ) if members is not None else None
+    rows = [(address, "", Delivery.Via.SUBSCRIPTION, subscriber_id) for address, subscriber_id in subscribers(edition).items()]
+    return select, rows
 
 
 # --- the outbox --------------------------------------------------------------------------
@@ -122,17 +137,23 @@ def on_public_changed(sender, edition, action, **kwargs):
     went_out = originals.filter(due_at__lte=now)
     if went_out.exists():
         if edition.change_note:
-            addresses = (
+            # One row per address that got the original (the earliest, should there be several).
+            got_it = Delivery.objects.filter(pk__in=(
                 Delivery.objects.filter(publication__in=went_out, state__in=[Delivery.State.SENT, Delivery.State.SENDING])
-                .exclude(address="").values_list("address", "name", "via", "subscriber_id").distinct()
-            )
-            write(edition, content_type, Publication.Kind.UPDATE, now, list(addresses))
+                .exclude(address="").values("address").annotate(first=Min("pk")).values("first")
+            )).values("pk").annotate(_address=F("address"), _name=F("name"), _via=F("via"), _subscriber=F("subscriber_id"))
+            write(edition, content_type, Publication.Kind.UPDATE, now, select=got_it)
         return  # A minor change sends nothing.
-    write(edition, content_type, Publication.Kind.ORIGINAL, edition.published_at, recipients(edition))
+    select, rows = recipients(edition)
+    write(edition, content_type, Publication.Kind.ORIGINAL, edition.published_at, rows, select=select)
 
 
-def write(edition, content_type, kind, due_at, rows, user=None, tokens=False):
-    """One publication and its deliveries, in bulk; enqueue its sending on commit."""
+def write(edition, content_type, kind, due_at, rows=(), user=None, tokens=False, select=None):
+    """
+    One publication and its deliveries, in bulk: ``select`` (a queryset of address, name, via,
+    subscriber id) copied by one INSERT … SELECT inside the database, then ``rows`` in batches
+    (an address already written is skipped). Its sending is enqueued on commit.
+    """
     publication, created = Publication.objects.get_or_create(
         content_type=content_type, object_id=edition.pk, kind=kind,
         defaults={"document": edition.document, "version": edition.version, "due_at": due_at, "created_by": user,
@@ -141,6 +162,9 @@ def write(edition, content_type, kind, due_at, rows, user=None, tokens=False):
         content_type=content_type, object_id=edition.pk, kind=kind, document=edition.document,
         version=edition.version, due_at=due_at, created_by=user, embargo_until=edition.published_at,
     ), True)
+    if not created:
+        return publication  # written already, with the move that created it
+    count = insert_select(publication, due_at, select) if select is not None else 0
     deliveries = (
         Delivery(
             publication=publication, address=address, name=name[:200], via=via, subscriber_id=subscriber_id,
@@ -151,15 +175,40 @@ def write(edition, content_type, kind, due_at, rows, user=None, tokens=False):
     batch = []
     for delivery in deliveries:
         batch.append(delivery)
+        count += 1
         if len(batch) == INSERT_BATCH:
             Delivery.objects.bulk_create(batch, ignore_conflicts=True)
             batch = []
     if batch:
         Delivery.objects.bulk_create(batch, ignore_conflicts=True)
     # A large mailing is worked by several workers at once: a task each, sharing the rows by claiming them.
-    copies = min(PARALLEL, 1 + len(rows) // 1000)
+    copies = min(PARALLEL, 1 + count // 1000)
     transaction.on_commit(lambda: enqueue(publication.pk, due_at, copies))
     return publication
+
+
+def insert_select(publication, due_at, select):
+    """
+    Copy the recipients ``select`` yields into queued deliveries with one INSERT … SELECT (10,000
+    rows never pass through Python); the number written. ``select`` is a queryset annotated with
+    ``_address``, ``_name``, ``_via`` and ``_subscriber``.
+    """
+    constants = {
+        "_publication": Value(publication.pk, BigIntegerField()), "_state": Value(Delivery.State.QUEUED),
+        "_due_at": Value(due_at, DateTimeField()), "_attempts": Value(0, IntegerField()),
+        "_hash": Value(""), "_error": Value(""), "_message_id": Value(""), "_token": Value(""),
+    }
+    names = ["_publication", "_address", "_name", "_via", "_subscriber", "_state", "_due_at", "_attempts",
+             "_hash", "_error", "_message_id", "_token"]
+    # Every column an annotation, added in the INSERT's order: the SELECT lists them in that order.
+    queryset = select.order_by().annotate(**constants).values_list(*names)
+    sql, params = queryset.query.sql_with_params()
+    with db_connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {Delivery._meta.db_table} (publication_id, address, name, via, subscriber_id, state, due_at, "
+            f"attempts, address_hash, last_error, message_id, token) {sql}", params,
+        )
+        return cursor.rowcount
 
 
 def cancel(content_type, document, reason, publications=None):
