@@ -387,7 +387,25 @@ def send_publication(publication_id):
     return sent
 
 
+def still_subscribed(mail, rows):
+    """The rows to send: a subscriber who unsubscribed or was suppressed since the row was queued is not mailed."""
+    ids = {row.subscriber_id for row in rows if row.via == Delivery.Via.SUBSCRIPTION}
+    if not ids:
+        return rows
+    from subscriptions.models import Subscription
+
+    current = set(
+        Subscription.objects.matching(mail.edition).filter(subscriber_id__in=ids).values_list("subscriber_id", flat=True)
+    ) if subscriptions_installed() else set()
+    gone = [row.pk for row in rows if row.via == Delivery.Via.SUBSCRIPTION and row.subscriber_id not in current]
+    Delivery.objects.filter(pk__in=gone).update(
+        state=Delivery.State.CANCELLED, last_error="Unsubscribed or suppressed before the mail went out.",
+    )
+    return [row for row in rows if row.pk not in gone]
+
+
 def send_batch(mail, rows):
+    rows = still_subscribed(mail, rows)
     sent = 0
     connection = get_connection()
     try:

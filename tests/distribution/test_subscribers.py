@@ -1,0 +1,34 @@
+"""Subscribers (the subscriptions app) with the media lists: one mail per address, none after leaving."""
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.utils import timezone
+
+from distribution.models import Delivery
+from tests.subscriptions.conftest import make_subscriber
+
+pytestmark = pytest.mark.django_db
+
+
+def test_subscriber_on_a_list_too_gets_one_mail(release, reviewer, committed, work_the_queue, mailoutbox):
+    """An address both subscribed and on the item's media list is mailed once (as the list's member)."""
+    make_subscriber("j1@press.example")
+    make_subscriber("reader@example.org")
+    committed(release.approve, reviewer)
+    work_the_queue()
+    mails = [mail.to[0] for mail in mailoutbox if "Chișinău" in mail.subject]
+    assert sorted(mails) == ["j1@press.example", "j2@press.example", "j3@press.example", "reader@example.org"]
+
+
+def test_unsubscribed_before_the_time_gets_nothing(release, reviewer, committed, work_the_queue, mailoutbox):
+    """Scheduled, then the subscriber leaves before the time: their queued mail is cancelled, not sent."""
+    subscriber = make_subscriber("reader@example.org")
+    at = timezone.now().replace(microsecond=0) + timedelta(hours=1)
+    committed(release.approve, reviewer, publish_at=at)
+    subscriber.unsubscribed_at = timezone.now()
+    subscriber.save()
+    with time_machine.travel(at + timedelta(seconds=2), tick=False):
+        work_the_queue()
+    assert "reader@example.org" not in [mail.to[0] for mail in mailoutbox]
+    assert Delivery.objects.get(address="reader@example.org").state == Delivery.State.CANCELLED
