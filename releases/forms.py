@@ -30,6 +30,7 @@ class RichTextBody(forms.Textarea):
             "django_prose_editor/material-icons.css",
             "django_prose_editor/editor.css",
             "django_prose_editor/overrides.css",
+            "css/newsroom-editor.css",
         ]}
         js = [forms.Script("js/newsroom-editor.js", type="module")]
 

@@ -239,3 +239,11 @@ def test_a_published_version_in_the_admin_shows_the_body_as_readers_see_it(clien
     page = client.get(reverse("admin:releases_release_change", args=[release.pk])).content.decode()
     assert '<div class="nr-rendered-body"><h2>Key points</h2>\n<ul>\n<li>one</li>\n</ul></div>' in page
     assert "&lt;h2&gt;" not in page
+
+
+def test_advisory_templates_get_the_same_editor(admin_client):
+    """A template's body is written in the same editor, with its stylesheet, as an advisory's."""
+    page = admin_client.get(reverse("admin:releases_advisorytemplate_add")).content.decode()
+    assert '<script src="/static/js/newsroom-editor.js" type="module"></script>' in page
+    assert 'href="/static/css/newsroom-editor.css"' in page
+    assert "data-newsroom-editor" in page

@@ -170,6 +170,9 @@ function createEditor(textarea) {
   editor.view.dom.setAttribute("aria-label", textarea.labels[0]?.textContent.replace(/:$/, "") || "Body");
   editor.view.dom.setAttribute("aria-multiline", "true");
   editor.view.dom.setAttribute("role", "textbox");
+  // The editable area is the field now: the textarea behind it stays out of the accessibility tree.
+  textarea.hidden = true;
+  textarea.setAttribute("aria-hidden", "true");
   textarea.newsroomEditor = editor;
   textarea.dispatchEvent(new CustomEvent("prose-editor:ready", { detail: { editor, textarea }, bubbles: true }));
   return editor;

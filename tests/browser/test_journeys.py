@@ -34,7 +34,7 @@ BODY = (
 
 def write_body(page, html):
     """Replace the body the way a press officer does: select all in the editor and paste."""
-    editor = page.get_by_role("textbox", name="Body")
+    editor = page.locator('[contenteditable="true"][aria-label="Body"]')  # there once the editor has started
     editor.click()
     page.keyboard.press("ControlOrMeta+A")
     editor.evaluate(
