@@ -3,14 +3,14 @@ import pytest
 from playwright.sync_api import expect
 
 from journalists.models import Journalist
-from tests.browser.conftest import DESKTOP, PHONE, browser, person  # noqa: F401 (fixtures)
-from tests.browser.conftest import assert_visible_in_viewport
+from tests.browser.conftest import DESKTOP, PHONE, assert_visible_in_viewport
 from tests.browser.test_screenshots import shoot
 from tests.factories import make_source
 
-from .factories import make_list
+from tests.journalists.conftest import languages  # noqa: F401 (the seeded languages, which a flush removes)
+from tests.journalists.factories import make_list
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("languages")]
 
 HEADER = "name,outlet,email,languages,sources,kinds,basis,basis_date,notes\n"
 

@@ -2,14 +2,14 @@
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import ARTIFACTS, DESKTOP, PHONE, assert_visible_in_viewport, browser, person  # noqa: F401
+from tests.browser.conftest import ARTIFACTS, DESKTOP, PHONE, assert_visible_in_viewport
 from tests.factories import make_source
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
-def test_the_subscribe_form_is_visible_and_answers(person, viewport, transactional_db):  # noqa: F811
+def test_the_subscribe_form_is_visible_and_answers(person, viewport, transactional_db):
     """On the home and a source page the form, its field and button are on screen; the honeypot is not; posting answers."""
     nato = make_source("NATO")
     page = person(viewport=viewport)
