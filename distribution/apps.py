@@ -8,9 +8,13 @@ class DistributionConfig(AppConfig):
 
     def ready(self):
         from journalists import personal_data
+        from django.core import checks
+
         from releases import admin_panels, signals
 
-        from . import admin, services
+        from . import admin, digest, services
+
+        checks.register(digest.check_settings)
 
         # Inside the move's transaction: the outbox is written with the move, or not at all.
         signals.public_changed.connect(services.on_public_changed, dispatch_uid="distribution.outbox")

@@ -5,7 +5,8 @@ Who an item is sent to, and the outbox of its e-mails.
   editions), edited in the change form's panel.
 - ``Publication``: one mailing of one edition: its first publication, an
   "Updated:" mail for a major change, or an embargoed pre-brief; due at the
-  publication time (a pre-brief at once).
+  publication time (a pre-brief at once). Or one day's digest (``digest.py``),
+  which names no edition: it lists what is public at its time.
 - ``Delivery``: one row per (publication, address), written in the same
   transaction as the move that causes it (a transactional outbox, as GOV.UK's
   email-alert-api keeps it). The row, not the queue, says whether the mail went:
@@ -41,12 +42,13 @@ class Publication(models.Model):
         ORIGINAL = "original", _("Publication")
         UPDATE = "update", _("Major update")
         PREBRIEF = "prebrief", _("Embargoed pre-brief")
+        DIGEST = "digest", _("Daily digest")
 
-    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, related_name="+")
-    #: The edition mailed (its pk), and the document it belongs to.
-    object_id = models.PositiveBigIntegerField()
-    document = models.UUIDField(db_index=True)
-    version = models.PositiveIntegerField()
+    #: The edition mailed (its pk), and the document it belongs to; empty for a digest.
+    content_type = models.ForeignKey(ContentType, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    object_id = models.PositiveBigIntegerField(null=True, blank=True)
+    document = models.UUIDField(null=True, blank=True, db_index=True)
+    version = models.PositiveIntegerField(null=True, blank=True)
     kind = models.CharField(max_length=10, choices=Kind.choices)
     #: Not before: the publication time (a pre-brief: when it was sent).
     due_at = models.DateTimeField()
@@ -66,12 +68,23 @@ class Publication(models.Model):
                 fields=["content_type", "object_id", "kind"], condition=~Q(kind="prebrief"),
                 name="distribution_publication_once",
             ),
+            # One digest per digest time: every item of that day writes its subscribers into it.
+            models.UniqueConstraint(fields=["due_at"], condition=Q(kind="digest"), name="distribution_digest_once"),
+            models.CheckConstraint(
+                condition=Q(kind="digest") | Q(content_type__isnull=False, object_id__isnull=False,
+                                               document__isnull=False, version__isnull=False),
+                name="distribution_publication_names_its_edition",
+            ),
         ]
 
     def __str__(self):
+        if self.kind == self.Kind.DIGEST:
+            return f"{self.get_kind_display()} of {self.due_at:%Y-%m-%d %H:%M} UTC"
         return f"{self.get_kind_display()} of {self.content_type.model} #{self.object_id} v{self.version}"
 
     def edition(self):
+        if self.content_type is None:
+            return None
         return self.content_type.model_class().objects.filter(pk=self.object_id).first()
 
 

@@ -27,6 +27,7 @@ from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import connection as db_connection
 from django.db import transaction
 from django.db.models import BigIntegerField, DateTimeField, F, IntegerField, Min, Q, Value
+from django.db.models.functions import Cast
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import dateformat, timezone
@@ -108,7 +109,9 @@ def recipients(edition):
     distribution = distribution_for(type(edition), edition.document)
     members = members_of(distribution.media_lists.all()) if distribution else None
     select = members.values("pk").annotate(
-        _address=F("email"), _name=F("name"), _via=Value(Delivery.Via.MEDIA_LIST), _subscriber=Value(None, BigIntegerField()),
+        _address=F("email"), _name=F("name"), _via=Value(Delivery.Via.MEDIA_LIST),
+        # Typed, or PostgreSQL reads a NULL in a subquery as text.
+        _subscriber=Cast(Value(None), BigIntegerField()),
     ) if members is not None else None
     rows = [(address, "", Delivery.Via.SUBSCRIPTION, subscriber_id) for address, subscriber_id in subscribers(edition).items()]
     return select, rows
@@ -128,6 +131,7 @@ def on_public_changed(sender, edition, action, **kwargs):
     now = timezone.now()
     if action == "import" and edition.published_at <= now:
         return  # An archive migration: the public has had it for years; nobody is mailed.
+    from . import digest
     originals = Publication.objects.filter(
         content_type=content_type, document=edition.document, kind=Publication.Kind.ORIGINAL,
     ).exclude(object_id=edition.pk)
@@ -143,9 +147,11 @@ def on_public_changed(sender, edition, action, **kwargs):
                 .exclude(address="").values("address").annotate(first=Min("pk")).values("first")
             )).values("pk").annotate(_address=F("address"), _name=F("name"), _via=F("via"), _subscriber=F("subscriber_id"))
             write(edition, content_type, Publication.Kind.UPDATE, now, select=got_it)
+            digest.queue(edition, now)
         return  # A minor change sends nothing.
     select, rows = recipients(edition)
     write(edition, content_type, Publication.Kind.ORIGINAL, edition.published_at, rows, select=select)
+    digest.queue(edition, edition.published_at)
 
 
 def write(edition, content_type, kind, due_at, rows=(), user=None, tokens=False, select=None):
@@ -181,17 +187,23 @@ def write(edition, content_type, kind, due_at, rows=(), user=None, tokens=False,
             batch = []
     if batch:
         Delivery.objects.bulk_create(batch, ignore_conflicts=True)
-    # A large mailing is worked by several workers at once: a task each, sharing the rows by claiming them.
-    copies = min(PARALLEL, 1 + count // 1000)
+    copies = copies_for(count)
     transaction.on_commit(lambda: enqueue(publication.pk, due_at, copies))
     return publication
+
+
+def copies_for(count):
+    """A large mailing is worked by several workers at once: a task each, sharing the rows by claiming them."""
+    return min(PARALLEL, 1 + count // 1000)
 
 
 def insert_select(publication, due_at, select):
     """
     Copy the recipients ``select`` yields into queued deliveries with one INSERT … SELECT (10,000
     rows never pass through Python); the number written. ``select`` is a queryset annotated with
-    ``_address``, ``_name``, ``_via`` and ``_subscriber``.
+    ``_address``, ``_name``, ``_via`` and ``_subscriber``. An address the publication already has
+    is skipped (ON CONFLICT DO NOTHING: a day's digest gathers the subscribers of several items,
+    perhaps approved at once on two connections).
     """
     constants = {
         "_publication": Value(publication.pk, BigIntegerField()), "_state": Value(Delivery.State.QUEUED),
@@ -206,7 +218,9 @@ def insert_select(publication, due_at, select):
     with db_connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {Delivery._meta.db_table} (publication_id, address, name, via, subscriber_id, state, due_at, "
-            f"attempts, address_hash, last_error, message_id, token) {sql}", params,
+            # SQLite needs the WHERE to tell the SELECT's end from the ON CONFLICT clause.
+            f"attempts, address_hash, last_error, message_id, token) SELECT * FROM ({sql}) AS recipients WHERE true "
+            f"ON CONFLICT DO NOTHING", params,
         )
         return cursor.rowcount
 
@@ -326,6 +340,8 @@ def embargo_until_text(moment):
 
 def still_wanted(publication):
     """Why a publication's rows should no longer go out, or "" when they should."""
+    if publication.kind == Publication.Kind.DIGEST:
+        return ""  # composed per subscriber from what is public when it goes out
     edition = publication.edition()
     if edition is None:
         return "The item was deleted."
@@ -376,7 +392,7 @@ def send_publication(publication_id):
     sent = 0
     mail = None
     while rows := claim(publication, timezone.now()):
-        mail = mail or Mail(publication)
+        mail = mail or mail_for(publication)
         sent += send_batch(mail, rows)
     later = (
         Delivery.objects.filter(publication=publication, state=Delivery.State.QUEUED)
@@ -385,6 +401,14 @@ def send_publication(publication_id):
     if later is not None:
         enqueue(publication.pk, later)
     return sent
+
+
+def mail_for(publication):
+    if publication.kind == Publication.Kind.DIGEST:
+        from .digest import DigestMail
+
+        return DigestMail(publication)
+    return Mail(publication)
 
 
 def still_subscribed(mail, rows):
@@ -405,7 +429,7 @@ def still_subscribed(mail, rows):
 
 
 def send_batch(mail, rows):
-    rows = still_subscribed(mail, rows)
+    rows = mail.select(rows)
     sent = 0
     connection = get_connection()
     try:
@@ -524,41 +548,51 @@ class Mail:
         self.text = render_to_string("distribution/email.txt", self.context)
         self.html = render_to_string("distribution/email.html", self.context)
 
-    def personal(self, row):
-        links = {}
-        headers = {
-            "Message-ID": f"<delivery.{row.pk}.{self.publication.pk}@{mail_domain()}>",
-            "Auto-Submitted": "auto-generated",
-        }
-        if row.token:
-            links["embargo_url"] = absolute(embargo_path(row))
-        if row.via == Delivery.Via.SUBSCRIPTION and row.subscriber_id and subscriptions_installed():
-            try:
-                import subscriptions
-                from subscriptions.links import manage_url, unsubscribe_url
-                from subscriptions.models import Subscriber
-
-                subscriber = Subscriber.objects.get(pk=row.subscriber_id)
-                links["unsubscribe_url"] = unsubscribe_url(subscriber)
-                links["manage_url"] = manage_url(subscriber)
-                headers.update(subscriptions.headers(subscriber))
-            except Exception:
-                logger.exception("Could not add the unsubscribe links of delivery %s", row.pk)
-        return links, headers
+    def select(self, rows):
+        return still_subscribed(self, rows)
 
     def message(self, row):
-        links, headers = self.personal(row)
-        text, html = self.text, self.html
-        if links:
-            text = render_to_string("distribution/email_links.txt", links) + text if row.token else (
-                text + render_to_string("distribution/email_links.txt", links))
-            footer = render_to_string("distribution/email_links.html", links)
-            html = html.replace("<!--personal-->", footer)
-        message = EmailMultiAlternatives(subject=self.subject, body=text, to=[row.address], headers=headers)
-        message.attach_alternative(html, "text/html")
-        if self.ics:
-            message.attach(f"{self.edition.slug or 'event'}.ics", self.ics, "text/calendar")
-        return message
+        attachments = [(f"{self.edition.slug or 'event'}.ics", self.ics, "text/calendar")] if self.ics else []
+        return compose(self.publication, row, self.subject, self.text, self.html, attachments)
+
+
+def personal(publication, row):
+    """(links, headers) of one recipient: the Message-ID, their embargo link or their unsubscribe links."""
+    links = {}
+    headers = {
+        "Message-ID": f"<delivery.{row.pk}.{publication.pk}@{mail_domain()}>",
+        "Auto-Submitted": "auto-generated",
+    }
+    if row.token:
+        links["embargo_url"] = absolute(embargo_path(row))
+    if row.via == Delivery.Via.SUBSCRIPTION and row.subscriber_id and subscriptions_installed():
+        try:
+            import subscriptions
+            from subscriptions.links import manage_url, unsubscribe_url
+            from subscriptions.models import Subscriber
+
+            subscriber = Subscriber.objects.get(pk=row.subscriber_id)
+            links["unsubscribe_url"] = unsubscribe_url(subscriber)
+            links["manage_url"] = manage_url(subscriber)
+            headers.update(subscriptions.headers(subscriber))
+        except Exception:
+            logger.exception("Could not add the unsubscribe links of delivery %s", row.pk)
+    return links, headers
+
+
+def compose(publication, row, subject, text, html, attachments=()):
+    """One recipient's message: the rendered text and HTML with their links (first for an embargo link, else last)."""
+    links, headers = personal(publication, row)
+    if links:
+        text = render_to_string("distribution/email_links.txt", links) + text if row.token else (
+            text + render_to_string("distribution/email_links.txt", links))
+        footer = render_to_string("distribution/email_links.html", links)
+        html = html.replace("<!--personal-->", footer)
+    message = EmailMultiAlternatives(subject=subject, body=text, to=[row.address], headers=headers)
+    message.attach_alternative(html, "text/html")
+    for attachment in attachments:
+        message.attach(*attachment)
+    return message
 
 
 # --- personal data ------------------------------------------------------------------------------
@@ -566,7 +600,8 @@ class Mail:
 def export_deliveries(address):
     rows = Delivery.objects.filter(address=address).select_related("publication__content_type")
     return [
-        {"item": f"{row.publication.content_type.model} {row.publication.document}", "version": row.publication.version,
+        {"item": f"{row.publication.content_type.model} {row.publication.document}" if row.publication.content_type
+         else f"daily digest of {row.publication.due_at.isoformat()}", "version": row.publication.version,
          "mailing": row.publication.get_kind_display(), "state": row.state,
          "sent_at": row.sent_at.isoformat() if row.sent_at else None, "message_id": row.message_id,
          "openings": [opening.at.isoformat() for opening in row.openings.all()]}

@@ -3,7 +3,7 @@ from django import forms
 from journalists.models import normalise_email
 from releases.models import Source
 
-from .models import Frequency, Kinds
+from .models import Frequency, Kinds, frequency_label
 
 
 class SubscribeForm(forms.Form):
@@ -19,6 +19,10 @@ class SubscribeForm(forms.Form):
     )
     # The honeypot: hidden from people by the stylesheet (and from screen readers), filled in by bots.
     website = forms.CharField(required=False, max_length=1000)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["frequency"].choices = [(value, frequency_label(value)) for value in Frequency.values]
 
     def clean_email(self):
         return normalise_email(self.cleaned_data["email"])

@@ -25,6 +25,16 @@ class Frequency(models.TextChoices):
     DAILY = "daily", "A daily digest"
 
 
+def frequency_label(value):
+    """A frequency as the form reads it; the digest says when it comes ("A daily digest, at 08:00 Brussels time")."""
+    from django.conf import settings
+
+    if value == Frequency.DAILY:
+        place = settings.NEWSROOM_TIME_ZONE.rsplit("/", 1)[-1].replace("_", " ")
+        return f"{Frequency.DAILY.label}, at {settings.NEWSROOM_DIGEST_TIME} {place} time"
+    return Frequency(value).label
+
+
 class Subscriber(models.Model):
     """One address that confirmed a subscription; its subscriptions hang from it."""
 
@@ -63,13 +73,17 @@ class SubscriptionQuerySet(models.QuerySet):
         through = Subscription.sources.through.objects.filter(subscription=OuterRef("pk"))
         return self.filter(Q(~Exists(through)) | Q(Exists(through.filter(source_id=source_id))))
 
-    def matching(self, edition):
+    def matching(self, edition, frequency=None):
         """
-        The subscriptions mailed at once about ``edition`` (a release or an advisory):
-        active, immediate, for its kind and its source. One query, whatever the number.
+        The subscriptions mailed about ``edition`` (a release or an advisory): active, for its
+        kind and its source, and mailed at once (or, with ``frequency=Frequency.DAILY``, in the
+        daily digest). One query, whatever the number.
         """
         kind = Kinds.ADVISORIES if isinstance(edition, Advisory) else Kinds.RELEASES
-        return self.active().filter(frequency=Frequency.IMMEDIATE).for_kind(kind).for_source(edition.source_id)
+        return (
+            self.active().filter(frequency=frequency or Frequency.IMMEDIATE)
+            .for_kind(kind).for_source(edition.source_id)
+        )
 
 
 class Subscription(models.Model):

@@ -42,14 +42,9 @@ def in_thread(target, *args):
     return thread, outcome
 
 
-@pytest.mark.postgres
-def test_two_reviewers_approving_at_once_publish_once(transactional_db, writer, reviewer, reviewer2, monkeypatch):
-    """The row lock: of two approvals on two connections, exactly one happens; the other is told why."""
-    release = make_release(author=writer)
-    release.submit(writer)
-    # Each approval, once it holds whatever it holds, waits for the other: without the row lock
-    # both get here and both publish; with it the second waits for the first to commit.
-    barrier = threading.Barrier(2, timeout=1.5)
+def meet_before_announcing(monkeypatch, timeout):
+    """Two moves on two connections each wait for the other before announcing (and writing the outbox)."""
+    barrier = threading.Barrier(2, timeout=timeout)
     original = Publishable._public_changed
 
     def wait_for_the_other(self, *args):
@@ -60,6 +55,16 @@ def test_two_reviewers_approving_at_once_publish_once(transactional_db, writer, 
         original(self, *args)
 
     monkeypatch.setattr(Publishable, "_public_changed", wait_for_the_other)
+
+
+@pytest.mark.postgres
+def test_two_reviewers_approving_at_once_publish_once(transactional_db, writer, reviewer, reviewer2, monkeypatch):
+    """The row lock: of two approvals on two connections, exactly one happens; the other is told why."""
+    release = make_release(author=writer)
+    release.submit(writer)
+    # Each approval, once it holds whatever it holds, waits for the other: without the row lock
+    # both get here and both publish; with it the second waits for the first to commit.
+    meet_before_announcing(monkeypatch, timeout=1.5)
     runs = [in_thread(lambda user: Release.objects.get(pk=release.pk).approve(user), user) for user in (reviewer, reviewer2)]
     for thread, _ in runs:
         thread.join(10)

@@ -4,7 +4,8 @@ No public surface ever shows what the public must not see: one property test.
 Hypothesis builds a newsroom of releases and advisories in random workflow
 states, then reads every public surface as an anonymous visitor — the home
 page, a search, both source pages, every item's own page (and an advisory's
-.ics), the RSS and Atom feeds, the calendar and the sitemap — and checks that
+.ics), the RSS and Atom feeds, the calendar, the sitemap, pre-brief links and the
+daily digest a subscriber of everything would be mailed — and checks that
 each shows exactly the items that should be public, in their approved version.
 
 Every edition's text carries markers: the title ``t<item>v<version>``, the
@@ -280,3 +281,34 @@ def test_no_surface_shows_what_is_not_public(client, writer, reviewer, items):
             for url in (links["revoked"], forged):
                 response = client.get(url)
                 assert response.status_code in (404, 410) and markers(response.content.decode()) == set(), url
+
+    # The daily digest (distribution/digest.py) due next, for a subscriber of everything: the listed items.
+    assert digest_markers(now) == listed
+
+
+def digest_markers(now):
+    """The markers of the digest mail due a minute from ``now`` (its window holds every item made here)."""
+    from django.test import override_settings
+
+    from distribution import digest, services
+    from distribution.models import Delivery, Publication
+    from releases.localtime import local
+    from subscriptions.models import Frequency, Subscriber
+    from tests.subscriptions.conftest import make_subscriber
+
+    subscriber = Subscriber.objects.filter(email="everything@example.org").first() or make_subscriber(
+        "everything@example.org", frequency=Frequency.DAILY,
+    )
+    with override_settings(NEWSROOM_DIGEST_TIME=f"{local(now + timedelta(minutes=1)):%H:%M}"):
+        publication = Publication.objects.create(kind=Publication.Kind.DIGEST, due_at=digest.due_for(now))
+        row = Delivery.objects.create(
+            publication=publication, address=subscriber.email, via=Delivery.Via.SUBSCRIPTION,
+            subscriber_id=subscriber.pk, due_at=publication.due_at,
+        )
+        mail = services.mail_for(publication)
+        found = set()
+        for row in mail.select([row]):
+            message = mail.message(row)
+            found = markers(message.subject + message.body + message.alternatives[0].content)
+        publication.delete()
+    return found

@@ -270,6 +270,8 @@ NEWSROOM_MAIL_RETRY_SECONDS = env_int("NEWSROOM_MAIL_RETRY_SECONDS", 60)
 # Distribution (distribution/): a delivery claimed this long ago by a worker that never marked it
 # sent is taken to have died with it and is sent again (with the same Message-ID).
 NEWSROOM_DELIVERY_CLAIM_SECONDS = env_int("NEWSROOM_DELIVERY_CLAIM_SECONDS", 600)
+# The daily digest goes at this time (HH:MM, 24-hour) in NEWSROOM_TIME_ZONE to subscribers who chose it.
+NEWSROOM_DIGEST_TIME = os.environ.get("NEWSROOM_DIGEST_TIME", "08:00")
 
 # Public lists
 NEWSROOM_PAGE_SIZE = env_int("NEWSROOM_PAGE_SIZE", 20)
