@@ -458,19 +458,22 @@ def send_batch(mail, rows):
     return sent
 
 
-def smtp_code(error):
-    if isinstance(error, smtplib.SMTPRecipientsRefused):
-        return min((code for code, _ in error.recipients.values()), default=None)
-    return getattr(error, "smtp_code", None)
-
-
 def failed(row, error):
-    """A 5xx answer is permanent (the address bounced); anything else is tried again later, waiting longer each time."""
+    """
+    Only a recipient refused with a 5xx is a bounce: the row fails and the address is suppressed.
+    A message refused with a 5xx (after DATA) fails for good, the address not blamed. Anything else
+    (a refused sender, a login, a connection, a 4xx) says nothing about the recipient: the row is
+    tried again later, waiting longer each time, until NEWSROOM_MAIL_ATTEMPTS.
+    """
     text = f"{type(error).__name__}: {error}"[:2000]
-    code = smtp_code(error)
-    if code is not None and code >= 500:
-        Delivery.objects.filter(pk=row.pk).update(state=Delivery.State.FAILED, last_error=f"Bounced: {text}")
-        suppress(row.address)
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        code = min((code for code, _ in error.recipients.values()), default=None)
+        if code is not None and code >= 500:
+            Delivery.objects.filter(pk=row.pk).update(state=Delivery.State.FAILED, last_error=f"Bounced: {text}")
+            suppress(row.address)
+            return
+    elif isinstance(error, smtplib.SMTPDataError) and error.smtp_code >= 500:
+        Delivery.objects.filter(pk=row.pk).update(state=Delivery.State.FAILED, last_error=f"Refused: {text}")
         return
     if row.attempts >= settings.NEWSROOM_MAIL_ATTEMPTS:
         logger.error("Delivery %s failed for good after %s attempts: %s", row.pk, row.attempts, text)
