@@ -63,12 +63,8 @@ def distribution_for(model, document, create=False):
 
 
 def list_members(media_lists):
-    """{address: name} of everyone on these media lists (an address once, however many lists hold it)."""
-    members = {}
-    for media_list in media_lists:
-        for address, name in media_list.members().values_list("email", "name").iterator(chunk_size=2000):
-            members.setdefault(address, name)
-    return members
+    """{address: name} of everyone on these media lists who may be mailed (an address once)."""
+    return dict(members_of(media_lists).values_list("email", "name").iterator(chunk_size=2000))
 
 
 def subscriptions_installed():
@@ -89,7 +85,10 @@ def subscribers(edition):
 
 
 def members_of(media_lists):
-    """Everyone on these media lists, as one queryset (an address once: the directory holds it once)."""
+    """
+    Everyone on these media lists, as one queryset (an address once: the directory holds it
+    once), but for the addresses that bounced or asked to stop (suppressed).
+    """
     from journalists.models import Journalist
 
     media_lists = list(media_lists)
@@ -98,7 +97,12 @@ def members_of(media_lists):
     condition = Q()
     for media_list in media_lists:
         condition |= Q(pk__in=media_list.members().values("pk"))
-    return Journalist.objects.filter(condition)
+    members = Journalist.objects.filter(condition)
+    if subscriptions_installed():
+        from subscriptions.models import suppressed
+
+        members = members.exclude(suppressed("email"))
+    return members
 
 
 def recipients(edition):
@@ -266,8 +270,18 @@ def enqueue_waiting():
 
 
 def retry(delivery_ids):
-    """The admin's retry of failed deliveries: queued again now, and sent."""
-    ids = list(Delivery.objects.filter(pk__in=delivery_ids, state=Delivery.State.FAILED).values_list("pk", flat=True))
+    """
+    The admin's retry of failed deliveries: queued again now, and sent. Retrying a bounce is the
+    press office saying the address works again: its bounce suppression is lifted (never a
+    suppression the person asked for).
+    """
+    rows = Delivery.objects.filter(pk__in=delivery_ids, state=Delivery.State.FAILED)
+    ids = list(rows.values_list("pk", flat=True))
+    if subscriptions_installed():
+        import subscriptions
+
+        for address in rows.filter(last_error__startswith="Bounced").exclude(address="").values_list("address", flat=True):
+            subscriptions.lift_bounce(address)
     Delivery.objects.filter(pk__in=ids).update(state=Delivery.State.QUEUED, due_at=timezone.now(), attempts=0)
     for publication_id in Delivery.objects.filter(pk__in=ids).values_list("publication", flat=True).distinct():
         transaction.on_commit(lambda pk=publication_id: enqueue(pk, timezone.now()))
@@ -412,16 +426,25 @@ def mail_for(publication):
 
 
 def still_subscribed(mail, rows):
-    """The rows to send: a subscriber who unsubscribed or was suppressed since the row was queued is not mailed."""
-    ids = {row.subscriber_id for row in rows if row.via == Delivery.Via.SUBSCRIPTION}
-    if not ids:
+    """
+    The rows to send: a subscriber who unsubscribed or was suppressed since the row was queued,
+    or a list member whose address bounced or asked to stop meanwhile, is not mailed.
+    """
+    if not subscriptions_installed():
         return rows
-    from subscriptions.models import Subscription
+    from subscriptions.models import Subscription, Suppression
 
+    ids = {row.subscriber_id for row in rows if row.via == Delivery.Via.SUBSCRIPTION}
     current = set(
         Subscription.objects.matching(mail.edition).filter(subscriber_id__in=ids).values_list("subscriber_id", flat=True)
-    ) if subscriptions_installed() else set()
-    gone = [row.pk for row in rows if row.via == Delivery.Via.SUBSCRIPTION and row.subscriber_id not in current]
+    ) if ids else set()
+    stopped = set(Suppression.objects.filter(
+        email__in=[row.address for row in rows if row.via == Delivery.Via.MEDIA_LIST],
+    ).values_list("email", flat=True))
+    gone = [
+        row.pk for row in rows
+        if (row.via == Delivery.Via.SUBSCRIPTION and row.subscriber_id not in current) or row.address in stopped
+    ]
     Delivery.objects.filter(pk__in=gone).update(
         state=Delivery.State.CANCELLED, last_error="Unsubscribed or suppressed before the mail went out.",
     )
@@ -580,17 +603,22 @@ def personal(publication, row):
             headers.update(subscriptions.headers(subscriber))
         except Exception:
             logger.exception("Could not add the unsubscribe links of delivery %s", row.pk)
+    elif row.via == Delivery.Via.MEDIA_LIST and row.address and subscriptions_installed():
+        import subscriptions
+        from subscriptions.links import stop_url
+
+        links["stop_url"] = stop_url(row.address)
+        headers.update(subscriptions.stop_headers(row.address))
     return links, headers
 
 
 def compose(publication, row, subject, text, html, attachments=()):
-    """One recipient's message: the rendered text and HTML with their links (first for an embargo link, else last)."""
+    """One recipient's message: the rendered text and HTML with their links (an embargo link first, the others last)."""
     links, headers = personal(publication, row)
-    if links:
-        text = render_to_string("distribution/email_links.txt", links) + text if row.token else (
-            text + render_to_string("distribution/email_links.txt", links))
-        footer = render_to_string("distribution/email_links.html", links)
-        html = html.replace("<!--personal-->", footer)
+    if links.get("embargo_url"):
+        text = f"Your personal link (do not forward it): {links['embargo_url']}\n\n{text}"
+    text += render_to_string("distribution/email_links.txt", links)
+    html = html.replace("<!--personal-->", render_to_string("distribution/email_links.html", links))
     message = EmailMultiAlternatives(subject=subject, body=text, to=[row.address], headers=headers)
     message.attach_alternative(html, "text/html")
     for attachment in attachments:

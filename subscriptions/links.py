@@ -5,7 +5,9 @@ Signed links: no account, the link is the authority.
   when; it expires (``SUBSCRIPTIONS_CONFIRM_DAYS``, default 3) and nothing is
   stored until it is followed;
 - unsubscribe and manage: name the subscriber row; they never expire (a mail
-  read a year later still lets its reader leave) and die with the row.
+  read a year later still lets its reader leave) and die with the row;
+- stop: names an address (a journalist on a media list has no subscriber row);
+  it never expires either.
 
 Each kind has its own salt, so one can never stand in for another.
 """
@@ -17,6 +19,7 @@ from django.utils import timezone
 CONFIRM_SALT = "subscriptions.confirm"
 UNSUBSCRIBE_SALT = "subscriptions.unsubscribe"
 MANAGE_SALT = "subscriptions.manage"
+STOP_SALT = "subscriptions.stop"
 
 
 def confirm_days():
@@ -65,3 +68,16 @@ def unsubscribe_url(subscriber):
 
 def manage_url(subscriber):
     return absolute(reverse("subscriptions:manage", args=[subscriber_token(subscriber, MANAGE_SALT)]))
+
+
+def stop_url(address):
+    return absolute(reverse("subscriptions:stop", args=[signing.dumps(address, salt=STOP_SALT)]))
+
+
+def read_address(token):
+    """The address a stop link names, or None when it is forged."""
+    try:
+        address = signing.loads(token, salt=STOP_SALT)
+    except (signing.BadSignature, ValueError):
+        return None
+    return address if isinstance(address, str) and address else None

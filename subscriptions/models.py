@@ -58,12 +58,17 @@ class Subscriber(models.Model):
         return self.confirmed_at is not None and self.unsubscribed_at is None
 
 
+def suppressed(field):
+    """An expression: the address in ``field`` (of the outer query) is suppressed, so never mailed."""
+    return Exists(Suppression.objects.filter(email=OuterRef(field)))
+
+
 class SubscriptionQuerySet(models.QuerySet):
     def active(self):
         """Of confirmed subscribers who have not left and whose address is not suppressed."""
         return self.filter(
             subscriber__confirmed_at__isnull=False, subscriber__unsubscribed_at__isnull=True,
-        ).exclude(Exists(Suppression.objects.filter(email=OuterRef("subscriber__email"))))
+        ).exclude(suppressed("subscriber__email"))
 
     def for_kind(self, kind):
         return self.filter(kinds__in=[kind, Kinds.BOTH])
@@ -111,7 +116,8 @@ class Subscription(models.Model):
 
 class Suppression(models.Model):
     """
-    An address never mailed by subscription until it subscribes afresh and confirms.
+    An address never mailed again, by subscription or on a media list, until it subscribes
+    afresh and confirms.
     After an erasure only the keyed hash stays (``email`` is empty), so the objection
     is still honoured without keeping the address.
     """

@@ -103,11 +103,16 @@ def add_subscription(subscriber, sources, kinds, frequency):
 
 def unsubscribe(subscriber):
     """Stop every mail to the subscriber; also suppress the address. Doing it twice changes nothing."""
+    stop(subscriber.email)
+    subscriber.refresh_from_db(fields=["unsubscribed_at"])
+
+
+def stop(email):
+    """Stop every mail to an address, subscriber or journalist on a media list: suppressed until it subscribes again."""
+    email = normalise_email(email)
     with transaction.atomic():
-        if subscriber.unsubscribed_at is None:
-            subscriber.unsubscribed_at = timezone.now()
-            subscriber.save(update_fields=["unsubscribed_at"])
-        suppress(subscriber.email, Suppression.Reason.UNSUBSCRIBED)
+        Subscriber.objects.filter(email=email, unsubscribed_at=None).update(unsubscribed_at=timezone.now())
+        suppress(email, Suppression.Reason.UNSUBSCRIBED)
 
 
 def suppress(email, reason):

@@ -9,4 +9,5 @@ urlpatterns = [
     path("subscribe/confirm/<str:token>/", views.confirm, name="confirm"),
     path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
     path("subscription/<str:token>/", views.manage, name="manage"),
+    path("stop/<str:token>/", views.stop, name="stop"),
 ]

@@ -19,6 +19,7 @@ from releases.models import Source
 
 from . import links, services
 from .forms import SubscribeForm
+from .models import Suppression
 
 
 def page(request, template, context=None, status=200):
@@ -73,9 +74,23 @@ def unsubscribe(request, token):
     if subscriber is None:
         return page(request, "invalid.html", status=400)
     if request.method == "GET":
-        return page(request, "unsubscribe.html", {"subscriber": subscriber})
+        return page(request, "unsubscribe.html", {"email": subscriber.email, "already": subscriber.unsubscribed_at})
     # RFC 8058: a POST with "List-Unsubscribe=One-Click" (or our own button) is enough.
     services.unsubscribe(subscriber)
+    return page(request, "unsubscribed.html")
+
+
+@never_cache
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def stop(request, token):
+    """The one-click stop of a mail to a journalist on a media list (no subscriber row): the address is suppressed."""
+    address = links.read_address(token)
+    if address is None:
+        return page(request, "invalid.html", status=400)
+    if request.method == "GET":
+        return page(request, "unsubscribe.html", {"email": address, "already": Suppression.holds(address)})
+    services.stop(address)
     return page(request, "unsubscribed.html")
 
 
