@@ -642,8 +642,9 @@ def export_deliveries(address):
 
 def erase_deliveries(address):
     """Keep that a mail was sent or not, and when, with a salted hash of the address instead of it."""
+    # The error text goes too: a refusal names the address ("550 <ana@…>: no such user").
     count = Delivery.objects.filter(address=address).update(
-        address="", name="", address_hash=Delivery.hash_address(address), subscriber_id=None,
+        address="", name="", address_hash=Delivery.hash_address(address), subscriber_id=None, last_error="",
     )
     return f"{count} deliver{'ies' if count != 1 else 'y'} anonymised" if count else ""
 

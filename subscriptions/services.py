@@ -1,8 +1,11 @@
 """Steps that touch several models, the cache or the mail: subscribing, confirming, leaving, erasing."""
 import hashlib
+import json
 from datetime import datetime, timezone as dt_timezone
 
 from django.conf import settings
+from django.contrib.admin.models import LogEntry
+from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
@@ -151,6 +154,31 @@ def export_subscriber(address):
     return data
 
 
+def confirmation_tasks(address):
+    """
+    The database queue's rows of confirmation mails to ``address`` (their arguments hold it),
+    done or waiting; none when another queue (RQ) is used, whose finished jobs expire by themselves.
+    """
+    from django.apps import apps
+
+    if not apps.is_installed("django_tasks_db"):
+        return Subscriber.objects.none()
+    from django.db.models import Q, TextField
+    from django.db.models.functions import Cast
+    from django_tasks_db.models import DBTaskResult
+
+    from .tasks import send_confirmation
+
+    # SQLite keeps the JSON as written (non-ASCII escaped); PostgreSQL's jsonb prints it unescaped.
+    spellings = {json.dumps(address)[1:-1], json.dumps(address, ensure_ascii=False)[1:-1]}
+    condition = Q()
+    for spelling in spellings:
+        condition |= Q(arguments__contains=f'"{spelling}"')
+    return DBTaskResult.objects.filter(task_path=send_confirmation.module_path).annotate(
+        arguments=Cast("args_kwargs", TextField()),
+    ).filter(condition)
+
+
 def erase_subscriber(address):
     """
     Delete the subscriber and their subscriptions. A suppression stays, as a keyed hash
@@ -159,9 +187,19 @@ def erase_subscriber(address):
     """
     subscriber = Subscriber.objects.filter(email=address).first()
     suppression = Suppression.objects.filter(address_hash=address_hash(address)).first()
-    if subscriber is None and suppression is None:
+    tasks = confirmation_tasks(address)
+    if subscriber is None and suppression is None and not tasks.exists():
         return ""
     done = []
+    if count := tasks.delete()[0]:
+        done.append(f"{count} confirmation mail{'s' if count != 1 else ''} removed from the task queue")
+    if subscriber is None and suppression is None:
+        return "; ".join(done)
+    for row in filter(None, (subscriber, suppression)):
+        # The admin's history keeps that a row was changed and by whom, no longer its address.
+        LogEntry.objects.filter(
+            content_type=ContentType.objects.get_for_model(row), object_id=str(row.pk),
+        ).update(object_repr=f"erased {row._meta.verbose_name} #{row.pk}")
     if subscriber:
         count = subscriber.subscriptions.count()
         subscriber.delete()
