@@ -33,6 +33,7 @@ from django.urls import reverse
 from django.utils import dateformat, timezone
 
 from releases.localtime import local
+from releases.text import readable_text
 from releases.workflow import State
 
 from .models import Delivery, Distribution, Publication
@@ -562,6 +563,7 @@ class Mail:
             "picture": picture if publication.kind != Publication.Kind.PREBRIEF else None,
             "change_note": edition.change_note if publication.kind == Publication.Kind.UPDATE else "",
             "public_url": absolute(edition.get_absolute_url()),
+            "body_text": readable_text(edition.body_html),
         }
         self.ics = None
         if self.is_advisory:

@@ -167,6 +167,85 @@ def plain_text(source):
     return html.unescape(nh3.clean(render_body(source), tags=set())).strip()
 
 
+def readable_text(body_html):
+    """
+    The stored body as a plain-text e-mail reads it: a blank line between blocks, "- " and
+    "1. " before list items, "> " before quotations, a link's address after its words.
+    """
+    reader = _TextReader()
+    reader.feed(body_html or "")
+    reader.close()
+    return reader.text()
+
+
+class _TextReader(HTMLParser):
+    BLOCKS = {"p", "h2", "h3", "li"}
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.blocks, self.line, self.lead, self.lists, self.quote = [], [], "", [], 0
+        self.href, self.link_words, self.list_number = None, [], 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag in ("ul", "ol"):
+            self.end_block()
+            self.list_number += not self.lists
+            self.lists.append([tag, 0])
+        elif tag == "blockquote":
+            self.end_block()
+            self.quote += 1
+        elif tag == "br":
+            self.line.append("\n")
+        elif tag == "a":
+            self.href, self.link_words = dict(attrs).get("href") or "", []
+        elif tag in self.BLOCKS:
+            self.end_block()
+            if tag == "li" and self.lists:
+                self.lists[-1][1] += 1
+                kind, number = self.lists[-1]
+                self.lead = "  " * (len(self.lists) - 1) + ("- " if kind == "ul" else f"{number}. ")
+
+    def handle_endtag(self, tag):
+        if tag in ("ul", "ol") and self.lists:
+            self.end_block()
+            self.lists.pop()
+        elif tag == "blockquote":
+            self.end_block()
+            self.quote = max(0, self.quote - 1)
+        elif tag == "a" and self.href is not None:
+            words = "".join(self.link_words).strip()
+            target = self.href.removeprefix("mailto:").removeprefix("tel:")
+            if self.href and target != words:
+                self.line.append(f" ({self.href.removeprefix('mailto:')})")
+            self.href = None
+        elif tag in self.BLOCKS:
+            self.end_block()
+
+    def handle_data(self, data):
+        self.line.append(data)
+        if self.href is not None:
+            self.link_words.append(data)
+
+    def end_block(self):
+        text = " ".join("".join(self.line).split(" ")).strip()
+        in_list = self.list_number if self.lead else 0
+        text, self.line, self.lead = (self.lead + text if text else ""), [], ""
+        if text:
+            quote = "> " * self.quote
+            self.blocks.append((in_list, "\n".join(quote + line.strip(" ") if not in_list else quote + line
+                                                   for line in text.split("\n"))))
+
+    def text(self):
+        self.end_block()
+        out = ""
+        for number, (in_list, block) in enumerate(self.blocks):
+            if number:
+                # List items one to a line; every other block after a blank line.
+                out += "\n" if in_list and self.blocks[number - 1][0] == in_list else "\n\n"
+            out += block
+        return out
+
+
 def refused_links(source):
     """The link targets in ``source`` the body refuses (``javascript:``, ``data:``, a relative path…), in order."""
     finder = _LinkFinder()

@@ -247,3 +247,19 @@ def test_advisory_templates_get_the_same_editor(admin_client):
     assert '<script src="/static/js/newsroom-editor.js" type="module"></script>' in page
     assert 'href="/static/css/newsroom-editor.css"' in page
     assert "data-newsroom-editor" in page
+
+
+def test_the_plain_text_mail_reads_the_structure():
+    """E-mail's text part: blocks apart, bullets and numbers, quotations marked, links' addresses kept, no entities."""
+    from releases.text import readable_text
+
+    body = render_body(
+        "<h2>Ministers in Chișinău</h2><p>Allies &amp; partners agreed <a href='https://nato.int/plan'>the plan</a>;"
+        " ask <a href='mailto:press@nato.int'>press@nato.int</a>.</p><ul><li>one</li><li>two</li></ul>"
+        "<ol><li>first</li><li>second</li></ol><blockquote><p>“We agree,” said Novák.</p></blockquote><p>a<br>b</p>"
+    )
+    assert readable_text(body) == (
+        "Ministers in Chișinău\n\n"
+        "Allies & partners agreed the plan (https://nato.int/plan); ask press@nato.int.\n\n"
+        "- one\n- two\n\n1. first\n2. second\n\n> “We agree,” said Novák.\n\na\nb"
+    )
