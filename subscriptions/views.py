@@ -15,6 +15,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from newsroom.clients import client_ip
 from releases.models import Source
 
 from . import links, services
@@ -38,7 +39,7 @@ def subscribe(request):
         return page(request, "subscribe.html", {"form": form})
     if request.POST.get("website"):
         return page(request, "sent.html")  # a bot: the usual answer, and nothing done
-    if services.client_limited(request.META.get("REMOTE_ADDR", "")):
+    if services.client_limited(client_ip(request)):
         return page(request, "limited.html", status=429)
     form = SubscribeForm(request.POST)
     if not form.is_valid():

@@ -212,6 +212,10 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
+# How many proxies of ours stand in front of gunicorn, each appending to X-Forwarded-For
+# (newsroom/clients.py): the subscribe form's per-client limit counts the address they saw.
+NEWSROOM_PROXIES = env_int("NEWSROOM_PROXIES", 0)
+
 # Admin login throttling (django-axes): after AXES_FAILURE_LIMIT failed attempts for one
 # username from one address, that pair is refused (HTTP 429) for the cool-off time, even with the
 # right password. Keyed on the pair so one noisy address can't lock every editor out.

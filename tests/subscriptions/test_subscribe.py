@@ -137,3 +137,16 @@ def test_the_full_form_preselects_the_source_and_lists_all(db, client):
     assert f'value="{nato.pk}"' in page and f'value="{europol.pk}"' in page
     assert page.count("checked") >= 3  # NATO, and the two radio defaults
     assert client.get("/subscribe/?source=" + "x" * 10000).status_code == 200
+
+
+@override_settings(SUBSCRIPTIONS_PER_CLIENT_PER_HOUR=2, NEWSROOM_PROXIES=1)
+def test_behind_a_proxy_each_client_is_counted_and_a_forged_header_helps_nobody(db, post_subscribe):
+    """
+    Every request comes from the proxy's address: the limit counts the client the proxy saw (the
+    last X-Forwarded-For entry), and what a client writes in front of it changes nothing.
+    """
+    def ask(email, forwarded):
+        return post_subscribe({**ASK, "email": email}, REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR=forwarded).status_code
+
+    assert [ask(f"a{n}@example.org", f"198.51.100.{n}, 203.0.113.5") for n in range(3)] == [200, 200, 429]
+    assert ask("b@example.org", "203.0.113.9") == 200  # another reader behind the same proxy
