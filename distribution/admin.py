@@ -22,6 +22,14 @@ def may_see(user, edition):
     return user.has_perm(model.change_permission()) or user.has_perm(model.publish_permission())
 
 
+def who(delivery, addresses):
+    """How the panel names a recipient: name and address for the press office, the name alone for others."""
+    if not delivery.address:
+        return "(erased address)"
+    name = delivery.name or ("a subscriber" if delivery.via == Delivery.Via.SUBSCRIPTION else "a journalist")
+    return f"{delivery.name} <{delivery.address}>".strip() if addresses else name
+
+
 def distribution_panel(request, edition):
     """The change form's panel; nothing for someone who can't work on the item."""
     if edition is None or edition.pk is None or not may_see(request.user, edition):
@@ -40,11 +48,24 @@ def distribution_panel(request, edition):
             cancelled=Count("deliveries", filter=Q(deliveries__state=Delivery.State.CANCELLED)),
         )
     )
-    failed = Delivery.objects.filter(publication__in=publications, state=Delivery.State.FAILED)[:50]
+    # Addresses are the directory's personal data: shown to those who may read it (the press office);
+    # writers and reviewers see a journalist's name, or "a subscriber", and the reason without the address.
+    addresses = request.user.has_perm("journalists.view_journalist")
+    failed = [
+        (who(delivery, addresses), delivery.last_error if addresses else
+         delivery.last_error.replace(delivery.address, "…") if delivery.address else delivery.last_error)
+        for delivery in Delivery.objects.filter(publication__in=publications, state=Delivery.State.FAILED)[:50]
+    ]
     openings = (
         EmbargoOpening.objects.filter(delivery__publication__in=publications)
         .select_related("delivery")[:100]
     )
+    openings = [(who(opening.delivery, addresses), opening.at) for opening in openings]
+    prebriefs = Delivery.objects.filter(
+        publication__in=publications.filter(kind=Publication.Kind.PREBRIEF),
+    ).annotate(opened=Count("openings")).order_by("pk")[:200]
+    for delivery in prebriefs:
+        delivery.who = who(delivery, addresses)
     return render_to_string("distribution/panel.html", {
         "edition": edition,
         "media_lists": MediaList.objects.all() if request.user.has_perm("journalists.view_medialist") else [],
@@ -54,9 +75,7 @@ def distribution_panel(request, edition):
         "openings": openings,
         "may_prebrief": edition.is_scheduled and services.may_send_prebrief(request.user, edition),
         "may_retry": request.user.has_perm(model.publish_permission()),
-        "prebriefs": Delivery.objects.filter(
-            publication__in=publications.filter(kind=Publication.Kind.PREBRIEF),
-        ).annotate(opened=Count("openings")).order_by("pk")[:200],
+        "prebriefs": prebriefs,
         "content_type": content_type,
     }, request=request)
 

@@ -42,6 +42,8 @@ ROLES = {
         "subscriptions.view_subscription", "subscriptions.change_subscription", "subscriptions.delete_subscription",
         "subscriptions.view_suppression", "subscriptions.add_suppression",
         "subscriptions.change_suppression", "subscriptions.delete_suppression",
+        # Who was mailed what (Admin › Distribution › Deliveries): read only.
+        "distribution.view_delivery",
     ],
 }
 

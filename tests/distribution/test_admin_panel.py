@@ -5,7 +5,7 @@ mailings' counts, failures with their reason and a retry, and the bounce of a 5x
 import smtplib
 
 import pytest
-from django.test import TestCase
+from django.test import Client, TestCase
 from django.urls import reverse
 
 from distribution import services
@@ -36,7 +36,7 @@ def test_writer_chooses_media_lists_in_the_panel(client, writer, journalists):
     assert list(services.distribution_for(Release, item.document).media_lists.all()) == [media_list]
 
 
-def test_panel_shows_sent_and_failed_with_reason_and_retry(client, release, reviewer, reviewer2, committed, work_the_queue, mailoutbox, monkeypatch):
+def test_panel_shows_sent_and_failed_with_reason_and_retry(client, release, reviewer, reviewer2, committed, work_the_queue, mailoutbox, monkeypatch, admin_user):
     """A permanent refusal (550) marks the address bounced with its reason; the others are sent; retry queues it again."""
     from django.core.mail.backends.locmem import EmailBackend
 
@@ -56,7 +56,12 @@ def test_panel_shows_sent_and_failed_with_reason_and_retry(client, release, revi
 
     client.force_login(reviewer2)
     page = client.get(change_url(release)).content.decode()
-    assert "Retry failed deliveries" in page and "j2@press.example" in page and "No such user" in page
+    assert "Retry failed deliveries" in page and "Journalist 2" in page and "No such user" in page
+    # The address is the directory's personal data: not for reviewers, who can't read the directory.
+    assert "j2@press.example" not in page
+    admin = Client()
+    admin.force_login(admin_user)  # someone who may read the directory sees the address too
+    assert "Journalist 2 &lt;j2@press.example&gt;" in admin.get(change_url(release)).content.decode()
     monkeypatch.setattr(EmailBackend, "send_messages", real_send)
     from django.contrib.contenttypes.models import ContentType
 
@@ -90,3 +95,15 @@ def test_visitors_cannot_use_the_panel_forms(client, release):
     content_type = ContentType.objects.get_for_model(Release)
     response = client.post(reverse("distribution:prebrief", args=[content_type.pk, release.pk]))
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+
+def test_a_reason_naming_the_address_is_shown_without_it_to_reviewers(client, release, reviewer, reviewer2, committed):
+    """A refusal quoting the address ("550 <j3@…>") shows the reason with the address left out."""
+    committed(release.approve, reviewer)
+    Delivery.objects.filter(address="j3@press.example").update(
+        state=Delivery.State.FAILED, last_error="Bounced: 550 <j3@press.example>: mailbox unavailable",
+    )
+    client.force_login(reviewer2)
+    page = client.get(change_url(release)).content.decode()
+    assert "Journalist 3: Bounced: 550 &lt;…&gt;: mailbox unavailable" in page
+    assert "j3@press.example" not in page
