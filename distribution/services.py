@@ -310,6 +310,15 @@ def send_prebrief(edition, user, media_lists):
         members = list_members(media_lists)
         if not members:
             raise PrebriefError("The chosen lists have nobody on them.")
+        # Someone who already holds a valid link to this item gets no second mail and link.
+        holding = set(Delivery.objects.filter(
+            publication__content_type=ContentType.objects.get_for_model(type(edition)),
+            publication__document=edition.document, publication__kind=Publication.Kind.PREBRIEF,
+            revoked_at=None, address__in=list(members),
+        ).exclude(state__in=[Delivery.State.CANCELLED, Delivery.State.FAILED]).values_list("address", flat=True))
+        members = {address: name for address, name in members.items() if address not in holding}
+        if not members:
+            raise PrebriefError("Everyone on the chosen lists already has a valid link to this item.")
         rows = [(address, name, Delivery.Via.MEDIA_LIST, None) for address, name in members.items()]
         return write(
             edition, ContentType.objects.get_for_model(type(edition)), Publication.Kind.PREBRIEF, timezone.now(),

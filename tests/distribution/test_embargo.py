@@ -140,3 +140,17 @@ def test_writers_cannot_send_prebriefs(scheduled, writer, journalists):
     with pytest.raises(services.PrebriefError):
         services.send_prebrief(scheduled, writer, [journalists[0]])
     assert not Delivery.objects.filter(publication__kind="prebrief").exists()
+
+
+def test_a_second_pre_brief_reaches_only_those_without_a_valid_link(prebrief, scheduled, reviewer2, journalists):
+    """Another list overlapping the first: its new members get a link; those holding one get no second mail."""
+    from tests.journalists.factories import make_journalist, make_list
+
+    _, people = journalists
+    services.revoke(Delivery.objects.filter(address="j3@press.example"))
+    wider = make_list(name="Wider", journalists=[*people, make_journalist(email="new@press.example")])
+    with time_machine.travel(BEFORE + timedelta(minutes=5), tick=False):
+        second = services.send_prebrief(scheduled, reviewer2, [wider])
+        assert sorted(second.deliveries.values_list("address", flat=True)) == ["j3@press.example", "new@press.example"]
+        with pytest.raises(services.PrebriefError, match="already has a valid link"):
+            services.send_prebrief(scheduled, reviewer2, [wider])
