@@ -229,7 +229,7 @@ def _insert(conn, editions):
 
 
 def _index_text(edition):
-    """(title, other text) of an edition as the FTS table stores them: Markdown reduced to plain text."""
+    """(title, other text) of an edition as the FTS table stores them: the body's HTML reduced to plain text."""
     title_fields, body_fields = SEARCH_FIELDS[edition._meta.model_name]
     title = " ".join(getattr(edition, name) or "" for name in title_fields)
     body = "\n".join(

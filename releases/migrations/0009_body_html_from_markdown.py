@@ -5,7 +5,10 @@ renderer the public pages used until now, so what readers see doesn't change:
 ``body`` and ``body_html`` both hold that HTML afterwards.
 
 The conversion goes through ``releases.text.markdown_to_html``, which stays in
-the code base for the digest importer. Reversing keeps the HTML (a body can't be
+the code base for the digest importer. That function must keep its output for
+this migration's sake (a database migrated later must get the same HTML):
+``tests/test_rich_text.py::test_the_data_migration_renders_the_seed_exactly_as_before``
+fails if it changes what the seed's bodies become. Reversing keeps the HTML (a body can't be
 turned back into the Markdown it came from): it is a no-op.
 """
 from django.db import migrations, models

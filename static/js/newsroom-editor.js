@@ -3,7 +3,7 @@
 //
 // Loaded as a module by releases.forms.RichTextBody. The editor is imported by a relative
 // path, so no import map (an inline script) is needed, and Tiptap's own <style> injection is
-// off (its few rules are in css/newsroom-admin.css): nothing here needs the Content-Security-
+// off (its few rules are in css/newsroom-editor.css): nothing here needs the Content-Security-
 // Policy loosened.
 import {
   Blockquote, Bold, BulletList, Document, Dropcursor, Editor, Gapcursor, HardBreak, Heading,
