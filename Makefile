@@ -30,6 +30,7 @@ migrate: setup
 
 demo: migrate
 	$(BIN)/python manage.py load_demo
+	$(BIN)/python manage.py load_demo_directory
 
 # The server and, beside it, the worker that sends the notifications (the database queue). Ctrl-C
 # stops both; so does the server stopping for any other reason.

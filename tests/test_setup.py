@@ -81,3 +81,25 @@ def test_demo_accounts_have_addresses_so_the_review_loop_mails_them(settings):
     assert sorted(user.email for user in users) == [
         "pressoffice@newsroom.localhost", "reviewer@newsroom.localhost", "writer@newsroom.localhost",
     ]
+
+
+@override_settings(DEBUG=True)
+def test_the_demo_directory_gives_the_press_office_lists_to_send_to():
+    """`make run` loads four journalists and two lists, once however often it runs; the criteria list finds NATO's."""
+    from journalists.models import Journalist, MediaList
+
+    call_command("load_demo", stdout=io.StringIO())
+    for _ in range(2):
+        call_command("load_demo_directory", stdout=(out := io.StringIO()))
+    assert "4 journalists, 2 media lists" in out.getvalue()
+    assert Journalist.objects.count() == 4 and MediaList.objects.count() == 2
+    covers_nato = MediaList.objects.get(name="Covers NATO")
+    assert sorted(covers_nato.members().values_list("name", flat=True)) == ["Ana Novák", "Ion Popescu", "Sofie Janssens"]
+    assert Journalist.objects.get(name="Ana Novák").languages.count() == 2
+    assert all(address.endswith(".example") for address in Journalist.objects.values_list("email", flat=True))
+
+
+@override_settings(DEBUG=False)
+def test_the_demo_directory_refuses_without_debug():
+    with pytest.raises(CommandError, match="DEBUG"):
+        call_command("load_demo_directory", stdout=io.StringIO())
