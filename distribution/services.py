@@ -32,6 +32,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import dateformat, timezone
 
+from newsroom.tasks import enqueue_at
 from releases.localtime import local
 from releases.text import readable_text
 from releases.workflow import State
@@ -249,12 +250,7 @@ def enqueue(publication_id, due_at, copies=1):
 
     try:
         for _ in range(copies):
-            if due_at > timezone.now():
-                # RQ schedules to the whole second, rounding down: round up instead, never early.
-                run_after = due_at.replace(microsecond=0) + timedelta(seconds=1)
-                send_publication.using(run_after=run_after).enqueue(publication_id)
-            else:
-                send_publication.enqueue(publication_id)
+            enqueue_at(send_publication, due_at, publication_id)
     except Exception:
         logger.exception("Could not enqueue publication %s; `manage.py send_distribution` retries it", publication_id)
 

@@ -20,6 +20,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from newsroom.tasks import enqueue_at
 from releases.workflow import State, Transition
 
 from .models import Event, Notification, NotificationPreference
@@ -120,15 +121,9 @@ def enqueue(pending):
     """Enqueue a delivery task per (notification id, due time); an enqueue error is logged, the row stays pending."""
     from .tasks import deliver_notification
 
-    now = timezone.now()
     for pk, due_at in pending:
         try:
-            if due_at > now:
-                # RQ schedules to the whole second, rounding down: round up instead, never early.
-                run_after = due_at.replace(microsecond=0) + timedelta(seconds=1)
-                deliver_notification.using(run_after=run_after).enqueue(pk)
-            else:
-                deliver_notification.enqueue(pk)
+            enqueue_at(deliver_notification, due_at, pk)
         except Exception:
             logger.exception("Could not enqueue notification %s; `manage.py send_notifications` retries it", pk)
 
