@@ -5,3 +5,11 @@ class ReleasesConfig(AppConfig):
     name = "releases"
     verbose_name = "Newsroom"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        # What hangs from "the public changed" (releases/public.py), in this order.
+        from . import caching, public, purge, search
+
+        public.listen(search.on_public_changed)
+        public.listen(caching.on_public_changed)
+        public.listen(purge.on_public_changed)

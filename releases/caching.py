@@ -15,7 +15,7 @@ The facts change the moment anything public changes:
 - a withdrawal: a newer withdrawal time;
 - a source or contact edited (a name, a logo, a contact no longer public): a newer
   ``updated_at`` among sources or contacts; a deletion leaves no row to date it, so
-  ``Source.delete`` and ``Contact.delete`` call ``public_changed`` (as their saves do, so
+  ``Source.delete`` and ``Contact.delete`` call ``public.changed`` (as their saves do, so
   that the state cached before the edit goes at once);
 - a scheduled item's time arriving: nothing is written then, but the item
   enters ``public_or_withdrawn(now)`` and its approval time is its publication
@@ -26,7 +26,7 @@ The state is computed once and kept in the shared cache (Redis in production,
 so every gunicorn worker sees the same) until the next moment it can change by
 itself (the next scheduled publication, the next event leaving a window), and
 at most ``NEWSROOM_PAGE_CACHE_SECONDS``. The workflow forgets it on commit of
-every transition that changes what the public sees (``public_changed``).
+every transition that changes what the public sees (it hangs from ``public.changed``).
 
 **Page cache.** Anonymous GET responses are stored in the same cache under
 their ETag and URL (``NEWSROOM_PAGE_CACHE``, on by default). A change of the
@@ -61,12 +61,13 @@ from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.views.decorators.http import condition
 
+from . import public
 from .calendar import UPCOMING_GRACE, calendar_past
 from .models import EVENT_DATE_MAX, Advisory, Contact, Release, Source
 from .workflow import State
 
 STATE_KEY = "newsroom:public-state"
-#: Counts the changes announced by ``public_changed``; part of every ETag, so that a change the
+#: Counts the changes announced by ``public.changed``; part of every ETag, so that a change the
 #: database facts don't show (a rebuilt search index) still retires cached pages and validators.
 GENERATION_KEY = "newsroom:public-generation"
 PAGE_KEY = "newsroom:page:{etag}:{path}"
@@ -97,7 +98,7 @@ class PublicState:
             coming.append(earliest(model.objects.scheduled(now), "published_at"))
         # Sources and contacts carry their own time of change (``updated_at``, indexed): a renamed
         # source, a new logo, a contact no longer public. A deletion leaves no row to date it;
-        # ``Source.delete`` and ``Contact.delete`` announce it through ``public_changed``.
+        # ``Source.delete`` and ``Contact.delete`` announce it through ``public.changed``.
         for model in (Source, Contact):
             changed_at = newest(model.objects.all(), "updated_at")
             self.facts.append(changed_at)
@@ -137,12 +138,11 @@ class PublicState:
         return f'"{digest}"'
 
 
-def public_changed():
+def on_public_changed(**kwargs):
     """
-    Called by the workflow when what the public sees changes. The state is
-    forgotten now, for the rest of this transaction, and again once it commits,
-    in case another worker read the old rows in between: from then on every
-    worker recomputes it.
+    Hangs from ``public.changed``. The state is forgotten now, for the rest of this transaction,
+    and again once it commits, in case another worker read the old rows in between: from then on
+    every worker recomputes it.
     """
     def forget():
         try:
@@ -153,6 +153,11 @@ def public_changed():
 
     forget()
     transaction.on_commit(forget)
+
+
+def public_changed():
+    """Everything public may have changed (kept for callers that name nothing): ``public.changed()``."""
+    public.changed()
 
 
 def cached_page(view, request, etag, *args, **kwargs):

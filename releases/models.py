@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from . import pictures
+from . import pictures, public
 from .workflow import Publishable, PublishableQuerySet, State, Transition  # noqa: F401  (re-exported)
 
 HANDLE_RE = re.compile(r"@[A-Za-z0-9_]{1,30}")
@@ -54,21 +54,22 @@ class Source(models.Model):
 
     def save(self, *args, **kwargs):
         # Pages naming the source (its logo too: the admin saves the source with its logo) are sent again.
-        from .caching import public_changed  # caching reads these models, so it is imported late
-
         with transaction.atomic():
             super().save(*args, **kwargs)
-            public_changed()
+            public.changed(keys=self.public_keys())
+
+    def public_keys(self):
+        """The surrogate keys of the pages showing this source (see ``releases/public.py``)."""
+        return {public.LISTS, public.source_key(self.pk)}
 
     def delete(self, *args, **kwargs):
-        from .caching import public_changed
-
         # Through Picture.delete(), so the logo's files go too (a database cascade would leave them).
         with transaction.atomic():
             for logo in Picture.objects.filter(source=self):
                 logo.delete()
+            keys = self.public_keys()
             result = super().delete(*args, **kwargs)
-            public_changed()
+            public.changed(keys=keys)
             return result
 
 
@@ -110,20 +111,21 @@ class Contact(models.Model):
 
     def save(self, *args, **kwargs):
         # A contact no longer public must leave the pages now, in every cache that holds them.
-        from .caching import public_changed  # caching reads these models, so it is imported late
-
         with transaction.atomic():
             super().save(*args, **kwargs)
-            public_changed()
+            public.changed(keys=self.public_keys())
+
+    def public_keys(self):
+        """The surrogate keys of the pages showing this contact (see ``releases/public.py``)."""
+        return {public.LISTS, public.contact_key(self.pk)}
 
     def delete(self, *args, **kwargs):
         # A deletion leaves no newer ``updated_at`` behind: announce it. (A bulk queryset.delete()
         # bypasses this: the admin's bulk action must delete one by one.)
-        from .caching import public_changed
-
         with transaction.atomic():
+            keys = self.public_keys()
             result = super().delete(*args, **kwargs)
-            public_changed()
+            public.changed(keys=keys)
             return result
 
 

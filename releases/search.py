@@ -196,6 +196,12 @@ def index_document(edition):
         _insert(connection, model.objects.filter(pk=edition.pk))
 
 
+def on_public_changed(edition, **kwargs):
+    """Hangs from ``public.changed``: a workflow move re-indexes its document, in its transaction."""
+    if edition is not None:
+        index_document(edition)
+
+
 def rebuild_index(models, using=None):
     """
     Empty and refill the search tables from the published editions, for the

@@ -14,9 +14,9 @@ Transitions are model methods named for the action. Each checks the state and
 the acting user's permission, raises ``TransitionError`` on a bad move (and
 changes nothing), saves atomically and records a ``Transition`` row.
 
-The transitions that change what the public sees (approve, withdraw,
-receive_import) also bring the search index in line, in the same transaction,
-with one call to ``search.index_document`` (see ``releases/search.py``).
+The transitions that change what the public sees (approve, withdraw, unschedule,
+receive_import) announce it with one call, ``public.changed`` (``releases/public.py``),
+in the same transaction: the search index, the caches and the delivery outbox hang from it.
 """
 import uuid
 from dataclasses import dataclass
@@ -30,7 +30,7 @@ from django.db.models import F, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from . import search, signals
+from . import public, signals
 from .text import normalise_text, plain_text, render_body
 
 
@@ -518,15 +518,11 @@ class Publishable(models.Model):
 
     def _public_changed(self, action):
         """
-        What the public sees changed, or will at a scheduled time: cached pages and
-        validators go (now and again on commit), and ``signals.public_changed`` is
-        sent inside this transaction, so that what must follow from it (a delivery
-        outbox) is written atomically with the move, or not at all.
+        What the public sees changed, or will at a scheduled time: one call (``releases/public.py``),
+        inside this transaction, from which the search index, the page cache, the shared HTTP cache
+        and ``signals.public_changed`` (a delivery outbox, written atomically with the move) hang.
         """
-        from .caching import public_changed  # caching reads the models, so it is imported late
-
-        public_changed()
-        signals.public_changed.send(sender=type(self), edition=self, action=action)
+        public.changed(edition=self, action=action)
 
     def _record(self, action, user, from_state, comment=""):
         """
@@ -637,7 +633,6 @@ class Publishable(models.Model):
                 "state", "published_at", "revised_at", "public_updated_at", "change_note", "withdrawn_at",
                 "withdrawal_reason",
             )
-            search.index_document(self)
             self._public_changed(action.name)
             self._record(action.name, user, State.IN_REVIEW, comment)
 
@@ -657,7 +652,6 @@ class Publishable(models.Model):
             self.withdrawn_at = timezone.now()
             self.withdrawal_reason = reason
             self._save_workflow("state", "withdrawn_at", "withdrawal_reason")
-            search.index_document(self)
             self._public_changed(action.name)
             self._record(action.name, user, State.PUBLISHED, reason)
 
@@ -672,7 +666,6 @@ class Publishable(models.Model):
             self.state = action.to_state
             self.published_at = self.revised_at = self.public_updated_at = None
             self._save_workflow("state", "published_at", "revised_at", "public_updated_at")
-            search.index_document(self)
             self._public_changed(action.name)
             self._record(action.name, user, State.PUBLISHED, comment)
 
@@ -711,7 +704,6 @@ class Publishable(models.Model):
                 self.state = State.PUBLISHED
                 self.published_at = self.revised_at = self.public_updated_at = publish_at
                 self._save_workflow("state", "published_at", "revised_at", "public_updated_at")
-                search.index_document(self)
                 self._public_changed(Transition.IMPORT)
             self._record(Transition.IMPORT, None, State.DRAFT, comment)
 

@@ -294,6 +294,12 @@ NEWSROOM_CACHE_VERSION = os.environ.get("NEWSROOM_CACHE_VERSION", "")
 # public changes, and expired after this many seconds in any case (releases/caching.py).
 NEWSROOM_PAGE_CACHE = env_bool("NEWSROOM_PAGE_CACHE", True)
 NEWSROOM_PAGE_CACHE_SECONDS = env_int("NEWSROOM_PAGE_CACHE_SECONDS", 60)
+# A shared HTTP cache in front (Varnish with xkey, deploy/varnish/newsroom.vcl; docs/operations.md):
+# the URLs purged by surrogate key when anything public changes (comma-separated, e.g.
+# http://127.0.0.1:6081/). Only when set do public responses carry s-maxage (this many seconds):
+# a shared cache that isn't purged must not keep a withdrawn item.
+NEWSROOM_PURGE_URLS = [url for url in os.environ.get("NEWSROOM_PURGE_URLS", "").split(",") if url.strip()]
+NEWSROOM_SHARED_CACHE_SECONDS = env_int("NEWSROOM_SHARED_CACHE_SECONDS", 3600)
 
 # Error reporting (newsroom/settings/logs.py), the same in every profile: log records at LOG_LEVEL
 # (default INFO) and above go to standard error as one JSON object per line, tracebacks inside;

@@ -1,8 +1,7 @@
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from releases import search
-from releases.caching import public_changed
+from releases import public, search
 from releases.models import Advisory, Release
 
 
@@ -16,5 +15,5 @@ class Command(BaseCommand):
         with transaction.atomic():
             indexed = search.rebuild_index([Release, Advisory])
             # Search results may differ now: cached pages and validators must not outlive that.
-            public_changed()
+            public.changed(keys={public.LISTS})
         self.stdout.write(f"Search index: {indexed} published editions indexed.")
