@@ -29,12 +29,15 @@ at most ``NEWSROOM_PAGE_CACHE_SECONDS``. The workflow forgets it on commit of
 every transition that changes what the public sees (it hangs from ``public.changed``).
 
 **Page cache.** Anonymous GET responses are stored in the same cache under
-their ETag and URL (``NEWSROOM_PAGE_CACHE``, on by default). A change of the
-public state changes the ETag, so a publication, an approved edit or a
-withdrawal takes every cached page out of use at once, in every worker; a due
-scheduled item does the same at its time. Stored pages expire after
-``NEWSROOM_PAGE_CACHE_SECONDS`` (default 60) in any case. Logged-in users never
-read or fill the page cache.
+their URL with the ETag they were rendered under (``NEWSROOM_PAGE_CACHE``, on by
+default), by ``newsroom.middleware.PageCacheMiddleware``, which also answers a
+hit before sessions, authentication and CSRF run, with one round trip for the
+state and the page together. A stored page is used only while its ETag is the
+current state's: a publication, an approved edit or a withdrawal takes every
+cached page out of use at once, in every worker; a due scheduled item does the
+same at its time. Stored pages expire after ``NEWSROOM_PAGE_CACHE_SECONDS``
+(default 60) in any case. Logged-in users (any session cookie) never read or fill
+the page cache.
 
 Cache-Control for anonymous responses: ``public, no-cache`` by default (any cache
 may keep them but asks before each reuse, which costs a 304); with
@@ -61,6 +64,10 @@ from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.views.decorators.http import condition
 
+from newsroom.middleware import MARK as PAGE_MARK
+from newsroom.middleware import PUBLIC as PAGE_PUBLIC
+from newsroom.middleware import shareable_request
+
 from . import public
 from .calendar import UPCOMING_GRACE, calendar_past
 from .models import EVENT_DATE_MAX, Advisory, Contact, Release, Source
@@ -70,7 +77,6 @@ STATE_KEY = "newsroom:public-state"
 #: Counts the changes announced by ``public.changed``; part of every ETag, so that a change the
 #: database facts don't show (a rebuilt search index) still retires cached pages and validators.
 GENERATION_KEY = "newsroom:public-generation"
-PAGE_KEY = "newsroom:page:{etag}:{path}"
 
 
 def newest(queryset, field):
@@ -160,22 +166,6 @@ def public_changed():
     public.changed()
 
 
-def cached_page(view, request, etag, *args, **kwargs):
-    """An anonymous GET's response from the page cache, or rendered and stored there."""
-    key = PAGE_KEY.format(etag=etag.strip('"'), path=hashlib.sha256(request.get_full_path().encode()).hexdigest())
-    now = timezone.now()
-    stored = cache.get(key)
-    # The age is checked here too, on the newsroom's clock, not only by the cache's own expiry.
-    if stored is not None and timedelta(0) <= now - stored[0] < timedelta(seconds=settings.NEWSROOM_PAGE_CACHE_SECONDS):
-        return stored[1]
-    response = view(request, *args, **kwargs)
-    if hasattr(response, "render") and callable(response.render):
-        response = response.render()
-    if response.status_code == 200 and not response.streaming and not response.cookies:
-        cache.set(key, (now, response), settings.NEWSROOM_PAGE_CACHE_SECONDS)
-    return response
-
-
 def public_cache(view):
     """
     Conditional GET, the page cache and a Cache-Control policy for a public view
@@ -188,14 +178,16 @@ def public_cache(view):
         authenticated = request.user.is_authenticated
         # A logged-in reader's copy is kept apart, in case pages ever differ for staff.
         etag = state.etag(authenticated)
-        use_page_cache = settings.NEWSROOM_PAGE_CACHE and not authenticated and request.method in ("GET", "HEAD")
+        use_page_cache = not authenticated and shareable_request(request)
 
         @condition(etag_func=lambda *a, **k: etag, last_modified_func=lambda *a, **k: state.last_modified)
         def respond(request, *args, **kwargs):
+            response = view(request, *args, **kwargs)
+            if hasattr(response, "render") and callable(response.render):
+                response = response.render()
             if use_page_cache:
-                response = cached_page(view, request, etag, *args, **kwargs)
-            else:
-                response = view(request, *args, **kwargs)
+                # The page-cache middleware (newsroom/middleware.py) stores it on its way out.
+                setattr(response, PAGE_MARK, etag)
             # Feeds and the sitemap date themselves by their newest entry, which a withdrawal
             # doesn't change: the newsroom's own time replaces it (``condition`` sets it).
             del response["Last-Modified"]
@@ -213,4 +205,5 @@ def public_cache(view):
             patch_cache_control(response, public=True, no_cache=True)
         return response
 
+    setattr(cached_view, PAGE_PUBLIC, True)  # the page-cache middleware looks up only these views
     return cached_view

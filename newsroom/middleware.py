@@ -1,0 +1,152 @@
+"""
+The newsroom's own middleware: the page cache's fast path, and a CSP header built once.
+
+``PageCacheMiddleware`` sits right after ``SecurityMiddleware`` (which still redirects plain HTTP
+and adds its headers), before sessions, authentication, CSRF and messages. An anonymous GET or
+HEAD (no session or messages cookie) is answered from the page cache with one cache round trip
+(one ``MGET`` of the public state and the page, on Redis) and no database query, as a 200 or a 304;
+anything else, and every miss, goes down the whole stack. The page is the *final* response of an
+earlier anonymous GET (every middleware's headers included), stored here on its way out only when
+``releases.caching.public_cache`` marked it cacheable and it sets no cookie. It is used only while
+the public state it was rendered under is the current one and younger than
+``NEWSROOM_PAGE_CACHE_SECONDS``: exactly the rules of ``releases/caching.py``, which this applies.
+"""
+import hashlib
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.messages.storage.cookie import CookieStorage
+from django.core.cache import cache, caches
+from django.core.exceptions import DisallowedHost
+from django.core.signals import setting_changed
+from django.http import HttpResponse
+from django.utils import timezone
+from django.utils.cache import get_conditional_response
+from django.urls import Resolver404, resolve
+from django.utils.http import parse_http_date_safe
+
+from csp.middleware import CheckableLazyObject, CSPMiddleware
+
+PAGE_KEY = "newsroom:page:{path}"
+#: The attribute ``public_cache`` sets on an anonymous response it may share: the ETag it carries.
+MARK = "_newsroom_page_etag"
+#: The attribute ``public_cache`` sets on the views it wraps.
+PUBLIC = "newsroom_public_cache"
+
+_redis = {}
+
+
+def redis_round_trip(keys):
+    """The values of ``keys`` in the default cache, in one round trip; None for a missing one.
+
+    On Redis, one MGET through a client kept for the process: Django's cache makes a new client
+    object per call, which costs more than the round trip itself."""
+    backend = caches["default"]
+    made = [backend.make_and_validate_key(key) for key in keys]
+    client = getattr(backend, "_cache", None)
+    if client is not None and hasattr(client, "_get_connection_pool"):
+        raw = _redis.get(id(client))
+        if raw is None:
+            raw = _redis[id(client)] = client._client(connection_pool=client._get_connection_pool(write=False))
+        return [None if value is None else client._serializer.loads(value) for value in raw.mget(made)]
+    found = backend.get_many(keys)
+    return [found.get(key) for key in keys]
+
+
+def page_key(request):
+    return PAGE_KEY.format(path=hashlib.sha256(request.get_full_path().encode()).hexdigest())
+
+
+def shareable_request(request):
+    """An anonymous GET or HEAD: no session (so no login) and no pending messages."""
+    return (
+        settings.NEWSROOM_PAGE_CACHE
+        and request.method in ("GET", "HEAD")
+        and settings.SESSION_COOKIE_NAME not in request.COOKIES
+        and CookieStorage.cookie_name not in request.COOKIES
+    )
+
+
+class PageCacheMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not shareable_request(request):
+            return self.get_response(request)
+        try:
+            request.get_host()  # an unknown Host goes down the stack, to its 400
+            view = resolve(request.path_info).func
+        except (DisallowedHost, Resolver404):
+            return self.get_response(request)
+        if not (getattr(view, PUBLIC, False) or getattr(getattr(view, "view_class", None), "dispatch", None)
+                and getattr(view.view_class.dispatch, PUBLIC, False)):
+            return self.get_response(request)  # not a public_cache view: no round trip for it
+        from releases.caching import STATE_KEY
+
+        key = page_key(request)
+        state, stored = redis_round_trip([STATE_KEY, key])
+        if stored is not None and state is not None:
+            etag, stored_at, response = stored
+            now = timezone.now()
+            if (
+                state.now <= now < state.valid_until
+                and etag == state.etag(False)
+                and timedelta(0) <= now - stored_at < timedelta(seconds=settings.NEWSROOM_PAGE_CACHE_SECONDS)
+            ):
+                last_modified = parse_http_date_safe(response.get("Last-Modified", ""))
+                return get_conditional_response(request, etag=etag, last_modified=last_modified, response=response)
+        response = self.get_response(request)
+        etag = getattr(response, MARK, None)
+        if (
+            etag is not None and request.method == "GET" and response.status_code == 200
+            and not response.streaming and not response.cookies
+        ):
+            cache.set(key, (etag, timezone.now(), response), settings.NEWSROOM_PAGE_CACHE_SECONDS)
+        return response
+
+
+class CachedCSPMiddleware(CSPMiddleware):
+    """django-csp, with the site-wide policy built once instead of on every response.
+
+    A response that carries its own policy (``_csp_update``, ``_csp_replace``, ``_csp_config``) or a
+    request that used a nonce still goes through django-csp's own code."""
+
+    _built = {}
+
+    def process_response(self, request, response):
+        if (
+            getattr(request, "_csp_nonce", None) is not None
+            or any(hasattr(response, name) for name in ("_csp_update", "_csp_replace", "_csp_config", "_csp_exempt",
+                                                         "_csp_update_ro", "_csp_replace_ro", "_csp_config_ro",
+                                                         "_csp_exempt_ro"))
+        ):
+            return super().process_response(request, response)
+        headers = self._built.get("headers")
+        if headers is None:
+            probe = HttpResponse()
+            super().process_response(request, probe)
+            headers = self._built["headers"] = {
+                name: probe[name] for name in ("Content-Security-Policy", "Content-Security-Policy-Report-Only")
+                if name in probe
+            }
+            self._built["excluded"] = {
+                name: tuple((getattr(settings, setting, None) or {}).get("EXCLUDE_URL_PREFIXES") or ())
+                for name, setting in (("Content-Security-Policy", "CONTENT_SECURITY_POLICY"),
+                                      ("Content-Security-Policy-Report-Only", "CONTENT_SECURITY_POLICY_REPORT_ONLY"))
+            }
+        if settings.DEBUG and response.status_code in (404, 500):
+            return response
+        for name, value in headers.items():
+            if name not in response and not request.path_info.startswith(self._built["excluded"][name]):
+                response[name] = value
+        request.csp_nonce = CheckableLazyObject(self._csp_nonce_post_response)  # as django-csp does
+        return response
+
+
+def _forget_policy(setting, **kwargs):
+    if setting.startswith("CONTENT_SECURITY_POLICY") or setting == "DEBUG":
+        CachedCSPMiddleware._built.clear()
+
+
+setting_changed.connect(_forget_policy)
