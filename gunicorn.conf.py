@@ -25,13 +25,21 @@ workers = _whole_number("GUNICORN_WORKERS", 2 * multiprocessing.cpu_count() + 1)
 timeout = _whole_number("GUNICORN_TIMEOUT", 30)
 graceful_timeout = _whole_number("GUNICORN_GRACEFUL_TIMEOUT", 30)
 keepalive = _whole_number("GUNICORN_KEEPALIVE", 5)
-# Recycle each worker after a while, at staggered times, so a slow leak can't grow without bound.
-max_requests = _whole_number("GUNICORN_MAX_REQUESTS", 1000)
-max_requests_jitter = _whole_number("GUNICORN_MAX_REQUESTS_JITTER", 100)
+# Recycle each worker after 50,000 requests (± up to 5,000, so workers don't restart together), as
+# insurance against a slow leak. Not fewer: a restart re-imports Django and reopens the database and
+# Redis connections (about a second of one worker), and at the few hundred requests per second a
+# worker serves from the page cache, 1,000 meant a restart every few seconds under load. At 50,000 a
+# busy worker restarts every few minutes. 0 turns recycling off (the side-by-side benchmark does).
+max_requests = _whole_number("GUNICORN_MAX_REQUESTS", 50_000)
+max_requests_jitter = _whole_number("GUNICORN_MAX_REQUESTS_JITTER", 5_000)
 # "-" is standard output (the access log) and standard error (gunicorn's own messages), where a process
 # manager (systemd, a container runtime) collects them. The application's records, tracebacks
 # included, go to standard error as JSON lines (LOG_LEVEL, newsroom/settings/logs.py). The access
-# log is GUNICORN_ACCESS_LOG, as documented; GUNICORN_ACCESSLOG (as bench/run.py spells it) is read too.
+# log is GUNICORN_ACCESS_LOG, as documented (GUNICORN_ACCESSLOG, an older spelling, is read too).
+# "off" writes none, and formats none: behind Varnish or nginx, which log every request (cache hits
+# included, which gunicorn never sees) in C, that is the cheap way (docs/operations.md).
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or os.environ.get("GUNICORN_ACCESSLOG") or "-"
+if accesslog == "off":
+    accesslog = None
 errorlog = os.environ.get("GUNICORN_ERROR_LOG") or "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL") or "info"

@@ -61,7 +61,10 @@ def environment(database_url, page_cache):
         NEWSROOM_PAGE_CACHE="1" if page_cache else "0",
         GUNICORN_BIND=f"127.0.0.1:{PORT}",
         GUNICORN_WORKERS=os.environ.get("GUNICORN_WORKERS", "2"),
-        GUNICORN_ACCESSLOG="",
+        # The names gunicorn.conf.py reads: no access log (nothing formatted) and no worker recycling,
+        # as the side-by-side benchmark runs it (../shared/peers).
+        GUNICORN_ACCESS_LOG="off",
+        GUNICORN_MAX_REQUESTS="0",
     )
     env.setdefault("REDIS_URL", "redis://127.0.0.1:6379/5")
     return env

@@ -11,6 +11,7 @@ earlier anonymous GET (every middleware's headers included), stored here on its 
 the public state it was rendered under is the current one and younger than
 ``NEWSROOM_PAGE_CACHE_SECONDS``: exactly the rules of ``releases/caching.py``, which this applies.
 """
+import functools
 import hashlib
 from datetime import timedelta
 
@@ -53,6 +54,17 @@ def redis_round_trip(keys):
     return [found.get(key) for key in keys]
 
 
+@functools.lru_cache(maxsize=4096)
+def public_view(path):
+    """Whether ``path`` goes to a view wrapped by ``public_cache`` (remembered: resolving costs)."""
+    try:
+        view = resolve(path).func
+    except Resolver404:
+        return False
+    dispatch = getattr(getattr(view, "view_class", None), "dispatch", None)
+    return bool(getattr(view, PUBLIC, False) or getattr(dispatch, PUBLIC, False))
+
+
 def page_key(request):
     return PAGE_KEY.format(path=hashlib.sha256(request.get_full_path().encode()).hexdigest())
 
@@ -76,11 +88,9 @@ class PageCacheMiddleware:
             return self.get_response(request)
         try:
             request.get_host()  # an unknown Host goes down the stack, to its 400
-            view = resolve(request.path_info).func
-        except (DisallowedHost, Resolver404):
+        except DisallowedHost:
             return self.get_response(request)
-        if not (getattr(view, PUBLIC, False) or getattr(getattr(view, "view_class", None), "dispatch", None)
-                and getattr(view.view_class.dispatch, PUBLIC, False)):
+        if not public_view(request.path_info):
             return self.get_response(request)  # not a public_cache view: no round trip for it
         from releases.caching import STATE_KEY
 
@@ -144,9 +154,12 @@ class CachedCSPMiddleware(CSPMiddleware):
         return response
 
 
-def _forget_policy(setting, **kwargs):
+def _settings_changed(setting, **kwargs):
+    """Tests change settings: forget what was worked out from them."""
     if setting.startswith("CONTENT_SECURITY_POLICY") or setting == "DEBUG":
         CachedCSPMiddleware._built.clear()
+    if setting == "ROOT_URLCONF":
+        public_view.cache_clear()
 
 
-setting_changed.connect(_forget_policy)
+setting_changed.connect(_settings_changed)

@@ -1,0 +1,123 @@
+"""What a public GET costs: the page cache answers before the session, auth, CSRF and messages
+middleware, in one round trip; gunicorn's defaults don't recycle workers every few seconds."""
+import runpy
+from pathlib import Path
+
+import pytest
+from django.contrib.auth.middleware import AuthenticationMiddleware
+from django.contrib.messages.middleware import MessageMiddleware
+from django.contrib.sessions.middleware import SessionMiddleware
+from django.middleware.csrf import CsrfViewMiddleware
+from django.urls import reverse
+
+from newsroom import middleware
+
+from .factories import make_release, make_source, publish
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def release(writer, reviewer):
+    return publish(make_release(source=make_source("NATO", slug="nato"), author=writer, title="Summit declaration"),
+                   reviewer)
+
+
+@pytest.fixture
+def stack(monkeypatch):
+    """Records which of the heavier middleware ran, and the page cache's round trips."""
+    ran = []
+    for klass in (SessionMiddleware, AuthenticationMiddleware, CsrfViewMiddleware, MessageMiddleware):
+        original = klass.process_request if hasattr(klass, "process_request") else None
+        if original is None:
+            continue
+
+        def recorded(self, request, _original=original, _name=klass.__name__):
+            ran.append(_name)
+            return _original(self, request)
+
+        monkeypatch.setattr(klass, "process_request", recorded)
+    trips = []
+    raw = middleware.redis_round_trip
+    monkeypatch.setattr(middleware, "redis_round_trip", lambda keys: trips.append(list(keys)) or raw(keys))
+    return ran, trips
+
+
+@pytest.mark.parametrize("page", ["home", "detail", "feed"])
+def test_a_hit_is_answered_before_sessions_auth_csrf_and_messages(client, release, stack, page,
+                                                                  django_assert_num_queries):
+    url = {"home": reverse("releases:home"), "detail": release.get_absolute_url(),
+           "feed": reverse("releases:feed-rss")}[page]
+    ran, trips = stack
+    first = client.get(url)
+    assert "SessionMiddleware" in ran and "AuthenticationMiddleware" in ran  # a miss goes down the stack
+    ran.clear(), trips.clear()
+    with django_assert_num_queries(0):
+        again = client.get(url)
+    assert ran == []
+    assert len(trips) == 1 and len(trips[0]) == 2  # the state and the page, together
+    assert again.status_code == 200 and again.content == first.content
+    # Every header of the full stack is there: the cached page is the final response.
+    for header in ("Content-Security-Policy", "X-Frame-Options", "ETag", "Cache-Control", "X-Content-Type-Options"):
+        assert again[header] == first[header], header
+    ran.clear(), trips.clear()
+    with django_assert_num_queries(0):
+        not_modified = client.get(url, HTTP_IF_NONE_MATCH=first["ETag"])
+    assert not_modified.status_code == 304 and not_modified.content == b""
+    assert not_modified["ETag"] == first["ETag"] and "public" in not_modified["Cache-Control"]
+    assert ran == [] and len(trips) == 1
+
+
+def test_a_visitor_with_a_session_goes_down_the_whole_stack(client, release, stack, writer):
+    url = reverse("releases:home")
+    client.get(url)
+    client.get(url)
+    ran, trips = stack
+    ran.clear(), trips.clear()
+    client.force_login(writer)
+    response = client.get(url)
+    assert "SessionMiddleware" in ran and trips == []
+    assert "private" in response["Cache-Control"]
+
+
+def test_a_withdrawal_retires_the_page_the_fast_path_holds(client, release, reviewer, stack):
+    url = release.get_absolute_url()
+    client.get(url)
+    assert "Summit declaration" in client.get(url).content.decode()
+    release.withdraw(reviewer, "Issued in error.")
+    response = client.get(url)
+    assert "has been withdrawn" in response.content.decode()
+
+
+def test_views_outside_the_page_cache_cost_no_round_trip(client, release, stack):
+    ran, trips = stack
+    client.get("/healthz")
+    client.get("/healthz")
+    assert trips == []  # not a public_cache view: not even a round trip
+
+
+def test_an_unknown_host_is_refused_even_for_a_cached_page(client, release, settings):
+    settings.ALLOWED_HOSTS = ["testserver"]
+    url = reverse("releases:home")
+    client.get(url)
+    assert client.get(url).status_code == 200
+    assert client.get(url, HTTP_HOST="evil.example").status_code == 400
+
+
+def test_gunicorn_recycles_workers_rarely_and_at_staggered_times(monkeypatch):
+    for name in ("GUNICORN_MAX_REQUESTS", "GUNICORN_MAX_REQUESTS_JITTER", "GUNICORN_ACCESS_LOG", "GUNICORN_ACCESSLOG"):
+        monkeypatch.delenv(name, raising=False)
+    config = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    assert config["max_requests"] >= 10_000 and config["max_requests_jitter"] >= config["max_requests"] // 20
+    monkeypatch.setenv("GUNICORN_ACCESS_LOG", "off")
+    assert runpy.run_path(str(ROOT / "gunicorn.conf.py"))["accesslog"] is None
+
+
+def test_the_benchmark_sets_the_variables_gunicorn_reads():
+    from bench.run import environment
+
+    env = environment("postgres://x/y", page_cache=True)
+    config_text = (ROOT / "gunicorn.conf.py").read_text()
+    for name in (n for n in env if n.startswith("GUNICORN_")):
+        assert f'"{name}"' in config_text, name
+    assert env["GUNICORN_ACCESS_LOG"] == "off"
