@@ -68,7 +68,7 @@ from newsroom.middleware import MARK as PAGE_MARK
 from newsroom.middleware import PUBLIC as PAGE_PUBLIC
 from newsroom.middleware import shareable_request
 
-from . import public
+from . import public, purge
 from .calendar import UPCOMING_GRACE, calendar_past
 from .models import EVENT_DATE_MAX, Advisory, Contact, Release, Source
 from .workflow import State
@@ -179,6 +179,8 @@ def public_cache(view):
         # A logged-in reader's copy is kept apart, in case pages ever differ for staff.
         etag = state.etag(authenticated)
         use_page_cache = not authenticated and shareable_request(request)
+        # A shared cache in front that Newsroom purges (releases/purge.py) may keep anonymous pages.
+        shared = not authenticated and purge.enabled()
 
         @condition(etag_func=lambda *a, **k: etag, last_modified_func=lambda *a, **k: state.last_modified)
         def respond(request, *args, **kwargs):
@@ -188,6 +190,8 @@ def public_cache(view):
             if use_page_cache:
                 # The page-cache middleware (newsroom/middleware.py) stores it on its way out.
                 setattr(response, PAGE_MARK, etag)
+            if shared and response.status_code == 200:
+                response["Surrogate-Key"] = " ".join(sorted(purge.response_keys(response)))
             # Feeds and the sitemap date themselves by their newest entry, which a withdrawal
             # doesn't change: the newsroom's own time replaces it (``condition`` sets it).
             del response["Last-Modified"]
@@ -196,6 +200,11 @@ def public_cache(view):
         response = respond(request, *args, **kwargs)
         if authenticated:
             patch_cache_control(response, private=True, no_cache=True)
+        elif shared:
+            # The shared cache keeps it until a purge (at most s-maxage, the same N always); browsers
+            # revalidate (max-age 0) or keep it NEWSROOM_CACHE_MAX_AGE seconds, as without it.
+            patch_cache_control(response, public=True, max_age=settings.NEWSROOM_CACHE_MAX_AGE,
+                                s_maxage=settings.NEWSROOM_SHARED_CACHE_SECONDS)
         elif (max_age := settings.NEWSROOM_CACHE_MAX_AGE) > 0:
             # The same N whatever is scheduled: counting down to the next publication would tell
             # anyone reading the headers when an embargo lifts.

@@ -24,6 +24,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from . import public
+
 logger = logging.getLogger(__name__)
 
 #: Seconds to wait for the cache to answer a purge before leaving it to the task worker.
@@ -32,6 +34,25 @@ TIMEOUT = 2
 
 def enabled():
     return bool(settings.NEWSROOM_PURGE_URLS)
+
+
+def response_keys(response):
+    """The surrogate keys of a public response: what it shows (see ``releases/public.py``)."""
+    from .models import Source
+    from .workflow import Publishable
+
+    keys = {public.ALL}
+    shown = (getattr(response, "context_data", None) or {}).get("object")
+    if isinstance(shown, Publishable):
+        # Its own page: the item, its source and every contact attached (public or not: ticking
+        # "public" must bring the contact onto the page).
+        keys |= {public.edition_key(shown), public.source_key(shown.source_id)}
+        keys |= {public.contact_key(pk) for pk in shown.contacts.values_list("pk", flat=True)}
+    elif isinstance(shown, Source):
+        keys |= {public.LISTS, public.source_key(shown.pk)}
+    else:
+        keys.add(public.LISTS)  # a list, a feed, the calendar, the sitemap, search: anything else
+    return keys
 
 
 def send(keys):
