@@ -1,5 +1,6 @@
 """
-The newsroom's own middleware: the page cache's fast path, and a CSP header built once.
+The newsroom's own middleware: the page cache's fast path, a CSP header built once, and sessions
+and messages made only when used.
 
 ``PageCacheMiddleware`` sits right after ``SecurityMiddleware`` (which still redirects plain HTTP
 and adds its headers), before sessions, authentication, CSRF and messages. An anonymous GET or
@@ -16,7 +17,10 @@ import hashlib
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.messages.middleware import MessageMiddleware
+from django.contrib.messages.storage import default_storage
 from django.contrib.messages.storage.cookie import CookieStorage
+from django.contrib.sessions.middleware import SessionMiddleware
 from django.core.cache import cache, caches
 from django.core.exceptions import DisallowedHost
 from django.core.signals import setting_changed
@@ -24,6 +28,7 @@ from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.cache import get_conditional_response
 from django.urls import Resolver404, resolve
+from django.utils.functional import SimpleLazyObject, empty
 from django.utils.http import parse_http_date_safe
 
 from csp.middleware import CheckableLazyObject, CSPMiddleware
@@ -163,3 +168,34 @@ def _settings_changed(setting, **kwargs):
 
 
 setting_changed.connect(_settings_changed)
+
+
+class LazySessionMiddleware(SessionMiddleware):
+    """Django's, but the session store is made only when something reads the session: a public GET
+    by a visitor without a session never builds one, and its response gets no ``Vary: Cookie``."""
+
+    def process_request(self, request):
+        session_key = request.COOKIES.get(settings.SESSION_COOKIE_NAME)
+        request.session = SimpleLazyObject(lambda: self.SessionStore(session_key))
+
+    def process_response(self, request, response):
+        if untouched(request, "session"):
+            return response
+        return super().process_response(request, response)
+
+
+class LazyMessageMiddleware(MessageMiddleware):
+    """Django's, but the message storage is made only when a message is added or read."""
+
+    def process_request(self, request):
+        request._messages = SimpleLazyObject(lambda: default_storage(request))
+
+    def process_response(self, request, response):
+        if untouched(request, "_messages"):
+            return response
+        return super().process_response(request, response)
+
+
+def untouched(request, name):
+    value = request.__dict__.get(name)
+    return isinstance(value, SimpleLazyObject) and value._wrapped is empty

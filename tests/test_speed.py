@@ -5,9 +5,8 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth.middleware import AuthenticationMiddleware
-from django.contrib.messages.middleware import MessageMiddleware
-from django.contrib.sessions.middleware import SessionMiddleware
 from django.middleware.csrf import CsrfViewMiddleware
+from django.conf import settings
 from django.urls import reverse
 
 from newsroom import middleware
@@ -27,12 +26,12 @@ def release(writer, reviewer):
 def stack(monkeypatch):
     """Records which of the heavier middleware ran, and the page cache's round trips."""
     ran = []
-    for klass in (SessionMiddleware, AuthenticationMiddleware, CsrfViewMiddleware, MessageMiddleware):
-        original = klass.process_request if hasattr(klass, "process_request") else None
-        if original is None:
-            continue
+    for klass, name in ((middleware.LazySessionMiddleware, "SessionMiddleware"),
+                        (AuthenticationMiddleware, "AuthenticationMiddleware"),
+                        (CsrfViewMiddleware, "CsrfViewMiddleware"), (middleware.LazyMessageMiddleware, "MessageMiddleware")):
+        original = klass.process_request
 
-        def recorded(self, request, _original=original, _name=klass.__name__):
+        def recorded(self, request, _original=original, _name=name):
             ran.append(_name)
             return _original(self, request)
 
@@ -102,6 +101,20 @@ def test_an_unknown_host_is_refused_even_for_a_cached_page(client, release, sett
     client.get(url)
     assert client.get(url).status_code == 200
     assert client.get(url, HTTP_HOST="evil.example").status_code == 400
+
+
+def test_an_anonymous_public_get_builds_no_session_and_varies_on_nothing_it_did_not_read(client, release):
+    response = client.get("/healthz")
+    assert "Cookie" not in response.get("Vary", "")
+    assert settings.SESSION_COOKIE_NAME not in response.cookies
+    request = response.wsgi_request
+    assert middleware.untouched(request, "session") and middleware.untouched(request, "_messages")
+
+
+def test_a_logged_in_visitor_still_has_a_session_and_varies_on_cookie(client, writer):
+    client.force_login(writer)
+    response = client.get(reverse("admin:index"))
+    assert response.status_code == 200 and "Cookie" in response["Vary"]
 
 
 def test_gunicorn_recycles_workers_rarely_and_at_staggered_times(monkeypatch):

@@ -73,11 +73,11 @@ MIDDLEWARE = [
     # An anonymous page-cache hit is answered here, before sessions, auth, CSRF and messages.
     "newsroom.middleware.PageCacheMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    "newsroom.middleware.LazySessionMiddleware",  # Django's, the store made only when read
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "newsroom.middleware.LazyMessageMiddleware",  # Django's, the storage made only when used
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "newsroom.middleware.CachedCSPMiddleware",  # django-csp's, with the policy built once
     # Last, as django-axes asks: it turns a lockout flagged during authentication into a 429 page.
