@@ -156,7 +156,7 @@ class EventsView(TemplateView):
         query.pop("page", None)
         context.update(
             filter=filterset,
-            upcoming=for_list(upcoming)[:size],
+            upcoming=list(for_list(upcoming)[:size]),
             past=past_page.object_list,
             page_obj=past_page,
             is_paginated=past_page.has_other_pages(),

@@ -229,3 +229,14 @@ def test_the_admin_offers_the_duration_and_new_editions_keep_it(client, writer, 
     advisory = event(writer, reviewer, "Long", date(2030, 5, 6), duration=timedelta(hours=2))
     draft = advisory.start_new_draft(writer)
     assert Advisory.objects.get(pk=draft.pk).duration == timedelta(hours=2)
+
+
+def test_past_events_are_paged_latest_first(client, writer, reviewer, settings):
+    settings.NEWSROOM_PAGE_SIZE = 2
+    for day in range(1, 6):
+        event(writer, reviewer, f"Past {day}", date(2024, 1, day))
+    first = client.get(reverse("releases:events")).content.decode()
+    assert titles(first) == ["Past 5", "Past 4"] and 'href="?page=2"' in first
+    second = client.get(reverse("releases:events") + "?page=2").content.decode()
+    assert titles(second) == ["Past 3", "Past 2"] and 'href="?page=1"' in second and 'href="?page=3"' in second
+    assert "Today and upcoming" not in second
