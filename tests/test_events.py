@@ -240,3 +240,13 @@ def test_past_events_are_paged_latest_first(client, writer, reviewer, settings):
     second = client.get(reverse("releases:events") + "?page=2").content.decode()
     assert titles(second) == ["Past 3", "Past 2"] and 'href="?page=1"' in second and 'href="?page=3"' in second
     assert "Today and upcoming" not in second
+
+
+def test_events_page_from_the_page_cache_shows_a_publication_and_a_withdrawal_at_once(client, writer, reviewer):
+    url = reverse("releases:events")
+    first = event(writer, reviewer, "First briefing", date(2030, 5, 6))
+    assert titles(client.get(url).content.decode()) == ["First briefing"]
+    event(writer, reviewer, "Second briefing", date(2030, 5, 7))
+    assert titles(client.get(url).content.decode()) == ["First briefing", "Second briefing"]
+    first.withdraw(reviewer, "Cancelled.")
+    assert titles(client.get(url).content.decode()) == ["Second briefing"]
