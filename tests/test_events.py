@@ -250,3 +250,34 @@ def test_events_page_from_the_page_cache_shows_a_publication_and_a_withdrawal_at
     assert titles(client.get(url).content.decode()) == ["First briefing", "Second briefing"]
     first.withdraw(reviewer, "Cancelled.")
     assert titles(client.get(url).content.decode()) == ["Second briefing"]
+
+
+@pytest.mark.parametrize("sent, expected", [({"duration": "1:30:00"}, timedelta(minutes=90)), ({}, timedelta(hours=1)),
+                                            ({"duration": ""}, timedelta(hours=1))])
+def test_the_admin_saves_the_duration_or_the_default_hour(client, writer, sent, expected):
+    source = make_source("NATO", slug="nato")
+    client.force_login(writer)
+    response = client.post(reverse("admin:releases_advisory_add"), {
+        "source": source.pk, "title": "Press conference", "slug": "press-conference", "summary": "", "body": "",
+        "event_date": "2030-01-15", "event_time": "17:30", "time_zone": "Europe/Brussels", **sent,
+        "venue": "", "city": "", "country": "", "accreditation": "", "live_stream": "", "video_download": "",
+        "transcript": "", "follow_up": "", "original_url": "",
+        "pictures-TOTAL_FORMS": "0", "pictures-INITIAL_FORMS": "0",
+        "programme-TOTAL_FORMS": "0", "programme-INITIAL_FORMS": "0",
+    })
+    assert response.status_code == 302, response.content.decode()[:3000]
+    assert Advisory.objects.get().duration == expected
+
+
+def test_a_duration_out_of_bounds_is_a_form_error(client, writer):
+    source = make_source("NATO", slug="nato")
+    client.force_login(writer)
+    response = client.post(reverse("admin:releases_advisory_add"), {
+        "source": source.pk, "title": "Press conference", "slug": "press-conference",
+        "event_date": "2030-01-15", "event_time": "17:30", "time_zone": "Europe/Brussels", "duration": "20 00:00:00",
+        "pictures-TOTAL_FORMS": "0", "pictures-INITIAL_FORMS": "0",
+        "programme-TOTAL_FORMS": "0", "programme-INITIAL_FORMS": "0",
+    })
+    assert response.status_code == 200
+    assert "An event lasts at most 14 days." in response.content.decode()
+    assert not Advisory.objects.exists()
