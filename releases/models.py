@@ -312,6 +312,10 @@ class Advisory(HasContacts, Illustrated, Publishable):
             return EventStatus.UPCOMING
         return EventStatus.TODAY if self.event_date == today else EventStatus.PAST
 
+    @property
+    def is_past(self):
+        return self.event_status() == EventStatus.PAST
+
     def status_changes(self):
         """The two moments the status changes: the event's day starts, and ends, in its zone."""
         zone = zoneinfo.ZoneInfo(self.time_zone)
