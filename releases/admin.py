@@ -599,7 +599,7 @@ class AdvisoryAdmin(PublishableAdmin):
     fieldsets = [
         (None, {"fields": ["source", "title", "slug", "summary", "body", "original_url"]}),
         (_("Event"), {
-            "fields": ["event_date", "event_time", "time_zone", "venue", "city", "country"],
+            "fields": ["event_date", "event_time", "duration", "time_zone", "venue", "city", "country"],
             "description": _("The local date and time at the event, in the event's own time zone."),
         }),
         (_("Media coverage"), {"fields": ["accreditation", "live_stream", "video_download", "transcript"]}),

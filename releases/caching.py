@@ -20,7 +20,8 @@ The facts change the moment anything public changes:
 - a scheduled item's time arriving: nothing is written then, but the item
   enters ``public_or_withdrawn(now)`` and its approval time is its publication
   time, so the newest approval time moves at that very moment;
-- an advisory leaving the home page's "upcoming" box or the calendar feed.
+- an event's day starting or ending in its zone (its "upcoming", "today" or "past" label,
+  and the "Upcoming media events" box), or an advisory leaving the calendar feed.
 
 The state is computed once and kept in the shared cache (Redis in production,
 so every gunicorn worker sees the same) until the next moment it can change by
@@ -68,8 +69,8 @@ from newsroom.middleware import MARK as PAGE_MARK
 from newsroom.middleware import PUBLIC as PAGE_PUBLIC
 from newsroom.middleware import shareable_request
 
-from . import public, purge
-from .calendar import UPCOMING_GRACE, calendar_past
+from . import events, public, purge
+from .calendar import calendar_past
 from .models import EVENT_DATE_MAX, Advisory, Contact, Release, Source
 from .workflow import State
 
@@ -109,16 +110,21 @@ class PublicState:
             changed_at = newest(model.objects.all(), "updated_at")
             self.facts.append(changed_at)
             moments.append(changed_at)
-        events = Advisory.objects.published(now)
-        for window in (UPCOMING_GRACE, calendar_past()):
-            # The latest start that has left the window, and the next one to leave it.
-            left = newest(events.filter(starts_at__lt=now - window), "starts_at")
-            leaves = earliest(events.filter(starts_at__gte=now - window), "starts_at")
-            self.facts.append(left)
-            if left is not None:
-                moments.append(left + window)
-            if leaves is not None and leaves.date() <= EVENT_DATE_MAX:  # a row from before the bounds can't overflow
-                coming.append(leaves + window)
+        advisories = Advisory.objects.published(now)
+        # Upcoming, today or past, in each event's zone: pages, lists and the "Upcoming" box show it.
+        statuses, changed_at, changes_at = events.status_facts(advisories, now)
+        self.facts.append(statuses)
+        moments.append(changed_at)
+        coming.append(changes_at)
+        window = calendar_past()
+        # The calendar feed: the latest start that has left its window, and the next one to leave it.
+        left = newest(advisories.filter(starts_at__lt=now - window), "starts_at")
+        leaves = earliest(advisories.filter(starts_at__gte=now - window), "starts_at")
+        self.facts.append(left)
+        if left is not None:
+            moments.append(left + window)
+        if leaves is not None and leaves.date() <= EVENT_DATE_MAX:  # a row from before the bounds can't overflow
+            coming.append(leaves + window)
         self.last_modified = max((moment for moment in moments if moment is not None), default=None)
         #: The next moment the state changes with nobody writing anything.
         self.changes_at = min((moment for moment in coming if moment is not None), default=None)

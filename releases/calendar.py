@@ -12,8 +12,15 @@ the subscription are one event to the client:
   the approval time, so a client sees an edit as an update of the event.
 - DTSTART is the local time with the event's own TZID, and the calendar
   carries the matching VTIMEZONE, generated from the zoneinfo database: 17:30
-  in Brussels stays 17:30 in Brussels for a reader in any zone. An advisory
-  whose time the source didn't state is an all-day event (VALUE=DATE).
+  in Brussels stays 17:30 in Brussels for a reader in any zone. DTEND is the
+  start plus the advisory's duration (an hour unless it says otherwise), in the
+  same zone. An advisory whose time the source didn't state is an all-day
+  event (VALUE=DATE, DTEND the next day).
+- DESCRIPTION is the summary, then the programme's entries in order, each with
+  its local time and zone, the coverage notes and the page's address.
+- A calendar with no event is still a valid one, with its name and the
+  newsroom's zone (a VTIMEZONE): calendar applications refuse a VCALENDAR with
+  no component at all.
 
 Every text goes through ``normalise_text`` on its way out, one line for the
 calendar's name, SUMMARY, LOCATION and CATEGORIES: iCalendar allows no control
@@ -24,14 +31,11 @@ from datetime import date, timedelta
 from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
-from icalendar import Calendar, Event
+from icalendar import Calendar, Event, Timezone
 
+from .localtime import newsroom_zone
 from .models import EVENT_DATE_MAX, EVENT_DATE_MIN, Advisory
 from .text import normalise_text
-
-#: How long after its start an event still counts as upcoming on the home page.
-UPCOMING_GRACE = timedelta(hours=6)
-
 
 def calendar_past():
     """How long a past event stays in the calendar feed: subscribed clients delete what the feed drops."""
@@ -45,8 +49,20 @@ def calendar_advisories(queryset=None, now=None):
     return queryset.filter(starts_at__gte=now - calendar_past()).order_by("starts_at", "pk")
 
 
-def build_calendar(advisories, request, name):
-    """An iCalendar document (bytes) with one VEVENT per advisory and the VTIMEZONEs they use."""
+def calendar_contents():
+    """What the subscribable calendar holds, in the words its page and the calendar itself use."""
+    return (
+        f"Upcoming media events, and those of the last {settings.NEWSROOM_CALENDAR_PAST_DAYS} days; "
+        "each in its own local time and zone."
+    )
+
+
+def build_calendar(advisories, request, name, description=None):
+    """
+    An iCalendar document (bytes) with one VEVENT per advisory and the VTIMEZONEs
+    they use; with no advisory, the newsroom's own VTIMEZONE, so that it is still
+    a calendar (RFC 5545 asks for at least one component) that applications open.
+    """
     calendar = Calendar()
     calendar.add("prodid", f"-//{settings.NEWSROOM_SITE_NAME}//Media advisories//EN")
     calendar.add("version", "2.0")
@@ -54,6 +70,11 @@ def build_calendar(advisories, request, name):
     name = normalise_text(name, multiline=False)
     calendar.add("name", name)
     calendar.add("x-wr-calname", name)
+    if description:
+        calendar.add("description", one_line(description))
+        calendar.add("x-wr-caldesc", one_line(description))
+    zone = newsroom_zone()
+    calendar.add("x-wr-timezone", zone.key)
     # How often a subscribed client should look again (RFC 7986, and the older Microsoft property).
     calendar.add("refresh-interval", timedelta(hours=1), parameters={"VALUE": "DURATION"})
     calendar.add("x-published-ttl", "PT1H")
@@ -68,6 +89,11 @@ def build_calendar(advisories, request, name):
         calendar.add_missing_timezones(
             first_date=within_event_dates(min(dates)) - timedelta(days=7),
             last_date=within_event_dates(max(dates)) + timedelta(days=366),
+        )
+    else:
+        today = timezone.localdate(timezone=zone)
+        calendar.add_component(
+            Timezone.from_tzid(zone.key, first_date=today - timedelta(days=7), last_date=today + timedelta(days=366)),
         )
     return calendar.to_ical()
 
@@ -90,6 +116,8 @@ def advisory_event(advisory, request):
     event.add("created", advisory.published_at)
     if advisory.time_known:
         event.add("dtstart", advisory.local_start)
+        if advisory.local_end is not None:
+            event.add("dtend", advisory.local_end)
     else:
         event.add("dtstart", advisory.event_date)
         if advisory.event_date < date.max:  # without DTEND a date event lasts its day (RFC 5545 §3.6.1)

@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from . import search
-from .models import EVENT_DATE_MAX, EVENT_DATE_MIN, Release, Source
+from .models import EVENT_DATE_MAX, EVENT_DATE_MIN, Advisory, Release, Source
 
 #: The browser's date picker offers only the days the filter accepts.
 DATE_INPUT = forms.DateInput(attrs={"type": "date", "min": EVENT_DATE_MIN.isoformat(), "max": EVENT_DATE_MAX.isoformat()})
@@ -88,3 +88,47 @@ class NewsroomFilter(django_filters.FilterSet):
         if not self.is_valid():
             return queryset.none()
         return self.filter_queryset(queryset)
+
+
+def month_start(value):
+    """"2023-11" as the first day of that month, within the dates an event may have; else a form error."""
+    try:
+        first = datetime.strptime(value, "%Y-%m").date()
+    except ValueError:
+        raise ValidationError(_("Give a month as YYYY-MM, such as 2023-11."), code="invalid") from None
+    within_date_range(first)
+    return first
+
+
+class MonthField(forms.CharField):
+    widget = forms.TextInput(attrs={"type": "month", "placeholder": "YYYY-MM", "pattern": r"\d{4}-\d{2}"})
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return month_start(value) if value else None
+
+
+class MonthFilter(django_filters.Filter):
+    field_class = MonthField
+
+
+class EventFilter(django_filters.FilterSet):
+    """The events page's filters: the source, and the month of the event (its own local date)."""
+
+    source = django_filters.ModelChoiceFilter(
+        queryset=Source.objects.all(), to_field_name="slug", empty_label=_("All sources"),
+    )
+    month = MonthFilter(method="filter_month", label=_("Month"))
+
+    class Meta:
+        model = Advisory
+        fields = ["source", "month"]
+
+    def filter_month(self, queryset, name, first):
+        following = (first.replace(day=28) + timedelta(days=4)).replace(day=1)
+        return queryset.filter(event_date__gte=first, event_date__lt=following)
+
+    @property
+    def qs(self):
+        # Invalid filters show their error and an empty list, never everything.
+        return super().qs if self.is_valid() else self.queryset.none()

@@ -132,6 +132,12 @@ class EditionForm(NormalisedTextForm):
         self.conflict = None
         if self.instance.pk:
             self.fields["revision"].initial = self.instance.revision
+        if "duration" in self.fields:
+            # Left empty (or not sent by an older form), an event lasts the default hour.
+            self.fields["duration"].required = False
+
+    def clean_duration(self):
+        return self.cleaned_data.get("duration") or type(self.instance)._meta.get_field("duration").default
 
     def clean(self):
         cleaned_data = super().clean()

@@ -22,14 +22,17 @@ isn't given keeps an empty place, and a teaser keeps an empty body and no
 original URL rather than an invented link.
 
 New items enter the workflow through ``receive_import`` like any trusted
-import: in review by default, published at once with ``publish=True``.
+import: in review by default, published with ``publish=True``. Published items
+carry the date they were first published, not the date they were loaded: the
+file's date (``published_on``), or an item's own from a dates file (``dates``,
+see ``parse_dates``); with neither, the import is today's digest, published now.
 """
 import codecs
 import itertools
 import os
 import re
 from dataclasses import dataclass, field
-from datetime import date, time, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 from django.db import transaction
@@ -39,6 +42,7 @@ from django.utils.text import slugify
 from .models import (
     EVENT_DATE_MAX, EVENT_DATE_MIN, HANDLE_RE, Advisory, Contact, ProgrammeEntry, Release, Source,
 )
+from .localtime import newsroom_zone
 from .text import markdown_to_html, normalise_text
 
 SOURCE_PREFIX = "Source:"
@@ -91,15 +95,28 @@ COVERAGE_FIELDS = (
     ("transcript", re.compile(r"transcript", re.IGNORECASE)),
 )
 SLUG_LENGTH = Release._meta.get_field("slug").max_length
+#: The time of day a dated item is published at, in the newsroom's zone: noon is the same calendar
+#: day in every zone from UTC-11 to UTC+11, so the date shown is the date given wherever it is read.
+PUBLICATION_TIME = time(12, 0)
+#: A line of a dates file: "2023-11-08  The item's title".
+DATES_LINE_RE = re.compile(r"^(?P<day>\d{4}-\d{2}-\d{2})\s+(?P<title>\S.*)$")
 
 
 class DigestError(Exception):
     """A digest that can't be imported, with the line to fix."""
 
+    where = "line"
+
     def __init__(self, line, message):
-        super().__init__(f"line {line}: {message}")
+        super().__init__(f"{self.where} {line}: {message}")
         self.line = line
         self.message = message
+
+
+class DatesError(DigestError):
+    """A dates file (the digest's sidecar) that can't be used, with its line to fix."""
+
+    where = "dates file line"
 
 
 @dataclass
@@ -134,20 +151,92 @@ class Entry:
         return self.source_name.casefold()
 
 
-def import_digest(digest, publish=False, name=None):
+def import_digest(digest, publish=False, name=None, published_on=None, dates=None):
     """
     Import a digest and return an ``ImportResult``; raise ``DigestError`` if it is malformed.
 
     ``digest`` is a path (a ``Path``, or a one-line string: no digest fits on
     one line), the raw bytes of a file, or its text. ``name`` is the file name
-    recorded in the workflow history. With ``publish=True`` new items are
-    published at once, a second apart in the digest's order (newest first).
+    recorded in the workflow history.
+
+    With ``publish=True`` new items are published, a second apart in the
+    digest's order (newest first), on the day they were first published: an
+    item named in ``dates`` (a dates file, see ``parse_dates``) on its own day,
+    any other on ``published_on`` (the digest's date), at noon in the
+    newsroom's zone. Without either, the digest is today's and goes out now.
     """
-    if isinstance(digest, os.PathLike) or (isinstance(digest, str) and digest and "\n" not in digest):
+    if _is_path(digest):
         path = Path(digest)
         digest, name = path.read_bytes(), name or path.name
     entries = parse_digest(digest)
-    return _write(entries, publish=publish, name=name or "digest")
+    item_dates = parse_dates(Path(dates).read_bytes() if _is_path(dates) else dates, entries) if dates else {}
+    if (published_on or item_dates) and not publish:
+        raise ValueError("Publication dates are given only with publish=True.")
+    if published_on is not None:
+        _check_publication_date(published_on, lambda message: ValueError(f"the digest's date: {message}"))
+    elif item_dates and (undated := [entry.title for entry in entries if entry.title not in item_dates]):
+        raise ValueError(
+            f"the dates file doesn't date “{undated[0]}” (and {len(undated) - 1} more): give the digest's date too",
+        )
+    return _write(entries, publish=publish, name=name or "digest", published_on=published_on, dates=item_dates)
+
+
+def _is_path(value):
+    return isinstance(value, os.PathLike) or (isinstance(value, str) and value and "\n" not in value)
+
+
+def parse_dates(text, entries):
+    """
+    The items' own publication dates, from a dates file: {item title: date}.
+
+    A dates file sits beside a digest when its items were published on
+    different days: one line per item, the ISO date, spaces, then the item's
+    title exactly as in the digest ("2023-11-08  NATO Secretary General meets
+    with the President of Hungary"); blank lines and lines starting with "#"
+    are ignored. Every title must be one of the digest's, once, and no date may
+    lie in the future: a typo is refused (``DatesError``), never guessed at.
+    """
+    if isinstance(text, bytes):
+        try:
+            text = text.removeprefix(codecs.BOM_UTF8).decode("utf-8")
+        except UnicodeDecodeError:
+            raise DatesError(1, "not UTF-8 text; save the dates file as UTF-8") from None
+    titles = {}
+    for entry in entries:
+        titles.setdefault(entry.title, []).append(entry)
+    dates = {}
+    for number, line in enumerate(text.removeprefix("\ufeff").split("\n"), 1):
+        line = _one_line(line)
+        if not line or line.startswith("#"):
+            continue
+        match = DATES_LINE_RE.match(line)
+        if match is None:
+            raise DatesError(number, "write the date as YYYY-MM-DD, then the item's title")
+        try:
+            day = date.fromisoformat(match["day"])
+        except ValueError:
+            raise DatesError(number, f"“{match['day']}” is not a date") from None
+        _check_publication_date(day, lambda message: DatesError(number, message))
+        title = match["title"].strip()
+        if title not in titles:
+            raise DatesError(number, f"the digest has no item titled “{title}”")
+        if len(titles[title]) > 1:
+            raise DatesError(number, f"the digest has {len(titles[title])} items titled “{title}”; date them apart")
+        if title in dates:
+            raise DatesError(number, f"“{title}” is dated twice")
+        dates[title] = day
+    return dates
+
+
+def _check_publication_date(day, error):
+    """A first publication lies between the bounds every zone can represent and today."""
+    if not EVENT_DATE_MIN <= day <= timezone.localdate(timezone=newsroom_zone()):
+        raise error(f"{day.isoformat()} is not a past publication date (from {EVENT_DATE_MIN.isoformat()} to today)")
+
+
+def publication_time(day, position=0):
+    """The instant an item first published on ``day`` is dated: noon in the newsroom's zone, a second per position."""
+    return datetime.combine(day, PUBLICATION_TIME, tzinfo=newsroom_zone()) - timedelta(seconds=position)
 
 
 def parse_digest(digest):
@@ -507,7 +596,7 @@ def _check_length(model, field_name, value, line):
 
 # --- writing ------------------------------------------------------------------
 
-def _write(entries, publish, name):
+def _write(entries, publish, name, published_on=None, dates=None):
     """
     Create the new items as drafts, then hand each to the workflow in the
     digest's order. Releases are created first so that an advisory can point at
@@ -529,8 +618,14 @@ def _write(entries, publish, name):
             if not created:
                 result.existing.append(row)
                 continue
-            # A second apart, so that newest-first lists keep the digest's order.
-            publish_at = now - timedelta(seconds=position) if publish else None
+            # A second apart, so that newest-first lists keep the digest's order within a day.
+            publish_at = None
+            if publish:
+                day = (dates or {}).get(entry.title, published_on)
+                publish_at = now - timedelta(seconds=position)
+                if day is not None:
+                    # Today's noon may still be ahead: an item is never scheduled by its import.
+                    publish_at = min(publication_time(day, position), publish_at)
             row.receive_import(publish_at=publish_at, comment=f"Imported from {name}")
             result.created.append(row)
     return result

@@ -1,6 +1,6 @@
 import re
 import zoneinfo
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -8,6 +8,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models, transaction
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from . import pictures, public
@@ -18,6 +19,16 @@ HANDLE_RE = re.compile(r"@[A-Za-z0-9_]{1,30}")
 #: enough that every time zone, calendar and database can represent the event's start and end.
 EVENT_DATE_MIN = date(1900, 1, 1)
 EVENT_DATE_MAX = date(2199, 12, 31)
+#: How long a timed event lasts unless its advisory says otherwise.
+EVENT_DURATION = timedelta(hours=1)
+
+
+class EventStatus(models.TextChoices):
+    """Where an event stands, on the calendar of its own zone: readers see it beside the event."""
+
+    UPCOMING = "upcoming", _("Upcoming")
+    TODAY = "today", _("Today")
+    PAST = "past", _("Past")
 
 
 def time_zone_choices():
@@ -228,6 +239,17 @@ class Advisory(HasContacts, Illustrated, Publishable):
         null=True, blank=True, help_text=_("Local time at the event. Leave empty when not yet announced."),
     )
     time_zone = models.CharField(max_length=64, choices=time_zone_choices, default="Europe/Brussels")
+    duration = models.DurationField(
+        default=EVENT_DURATION,
+        validators=[
+            MinValueValidator(timedelta(minutes=1), _("An event lasts at least a minute.")),
+            MaxValueValidator(timedelta(days=14), _("An event lasts at most 14 days.")),
+        ],
+        help_text=_(
+            "How long the event lasts from its start time, as hours:minutes:seconds (1:30:00 for an hour and a "
+            "half): the end calendars show. Not used while the time is not stated (the event takes the whole day)."
+        ),
+    )
     starts_at = models.DateTimeField(editable=False, db_index=True)
     venue = models.CharField(max_length=300, blank=True)
     city = models.CharField(max_length=120, blank=True)
@@ -284,6 +306,37 @@ class Advisory(HasContacts, Illustrated, Publishable):
     @property
     def time_known(self):
         return self.event_time is not None
+
+    def event_status(self, now=None):
+        """Upcoming, today or past: the event's date against today's date in the event's own zone."""
+        today = timezone.localdate(now or timezone.now(), zoneinfo.ZoneInfo(self.time_zone))
+        if self.event_date > today:
+            return EventStatus.UPCOMING
+        return EventStatus.TODAY if self.event_date == today else EventStatus.PAST
+
+    @property
+    def is_past(self):
+        return self.event_status() == EventStatus.PAST
+
+    def status_changes(self):
+        """The two moments the status changes: the event's day starts, and ends, in its zone."""
+        zone = zoneinfo.ZoneInfo(self.time_zone)
+        start = datetime.combine(self.event_date, time(0, 0), tzinfo=zone)
+        try:
+            end = datetime.combine(self.event_date + timedelta(days=1), time(0, 0), tzinfo=zone)
+        except OverflowError:
+            end = None
+        return start, end
+
+    @property
+    def local_end(self):
+        """A timed event's end in its own zone (start plus duration); None while the time isn't stated."""
+        if not self.time_known:
+            return None
+        try:
+            return (self.starts_at + self.duration).astimezone(zoneinfo.ZoneInfo(self.time_zone))
+        except OverflowError:  # a row stored before the date bounds (year 9999) has no representable end
+            return None
 
     @property
     def missing_details(self):

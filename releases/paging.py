@@ -103,11 +103,12 @@ def cursor_page(merge, releases, advisories, size, before=None, after=None):
 
 
 class NumberedPage:
-    """A page of search results by number, without a total count."""
+    """A page of search results (or of past events) by number, without a total count."""
 
     def __init__(self, merged, number, size):
         self.number = number
-        entries = merged[(number - 1) * size: number * size + 1]
+        # One read, whether ``merged`` slices into a list or into a queryset.
+        entries = list(merged[(number - 1) * size: number * size + 1])
         self.object_list = entries[:size]
         self.next_page_number = number + 1 if len(entries) > size and number < MAX_SEARCH_PAGES else None
         self.previous_page_number = number - 1 if number > 1 else None

@@ -1,5 +1,5 @@
 """
-The sitemap (``/sitemap.xml``): the home page, every public release and
+The sitemap (``/sitemap.xml``): the home and events pages, every public release and
 advisory, and the sources that have published something, each with the time
 it last changed. Withdrawn pages are left out: they carry ``noindex``.
 """
@@ -56,10 +56,12 @@ class SourceSitemap(Sitemap):
 
 
 class HomeSitemap(Sitemap):
+    """The home page and the media events page: lists of everything public, as new as the newest approval."""
+
     changefreq = "hourly"
 
     def items(self):
-        return ["releases:home"]
+        return ["releases:home", "releases:events"]
 
     def location(self, name):
         return reverse(name)

@@ -8,13 +8,12 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.views.generic import DetailView, ListView, TemplateView
 
-from . import calendar, paging, pictures
+from . import calendar, events, paging, pictures
 from .caching import public_cache
-from .filters import NewsroomFilter
+from .filters import EventFilter, NewsroomFilter
 from .models import Advisory, Contact, Picture, Release, Source
 
 PUBLIC_CONTACTS = Prefetch("contacts", queryset=Contact.objects.filter(is_public=True).select_related("source"))
@@ -128,12 +127,42 @@ class HomeView(NewsroomListMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["calendar_subscribe_url"] = calendar.calendar_url(self.request)
+        context["calendar_contents"] = calendar.calendar_contents()
         if self.request.GET:
             # A filtered or later page is about the list; the upcoming box belongs to the front page.
             return context
-        context["upcoming"] = for_list(
-            Advisory.objects.published().filter(starts_at__gte=timezone.now() - calendar.UPCOMING_GRACE)
-        ).order_by("starts_at")[:5]
+        context["upcoming"] = for_list(events.upcoming(Advisory.objects.published()))[:5]
+        return context
+
+
+@method_decorator(public_cache, name="dispatch")
+class EventsView(TemplateView):
+    """
+    ``/events/``: the media events, today's and upcoming first (soonest first), then
+    past ones (latest first, a page at a time), filterable by source and month, with
+    "Add to calendar" for each and the subscribable calendar.
+    """
+
+    template_name = "releases/events.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        filterset = EventFilter(self.request.GET, queryset=Advisory.objects.published(), request=self.request)
+        upcoming, past = events.split(filterset.qs)
+        size = settings.NEWSROOM_PAGE_SIZE
+        past_page = paging.NumberedPage(for_list(past), paging.page_number(self.request.GET.get("page")), size)
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        context.update(
+            filter=filterset,
+            upcoming=list(for_list(upcoming)[:size]),
+            past=past_page.object_list,
+            page_obj=past_page,
+            is_paginated=past_page.has_other_pages(),
+            querystring=query.urlencode(),
+            calendar_subscribe_url=calendar.calendar_url(self.request),
+            calendar_contents=calendar.calendar_contents(),
+        )
         return context
 
 
@@ -176,7 +205,7 @@ class CalendarView(ListView):
 
     def render_to_response(self, context, **kwargs):
         name = f"{settings.NEWSROOM_SITE_NAME}: media advisories"
-        body = calendar.build_calendar(context["object_list"], self.request, name)
+        body = calendar.build_calendar(context["object_list"], self.request, name, calendar.calendar_contents())
         return HttpResponse(body, content_type="text/calendar; charset=utf-8")
 
 

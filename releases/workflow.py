@@ -692,6 +692,14 @@ class Publishable(models.Model):
         """
         A trusted import (a management command, no user): a new draft goes to
         review, or straight to published at ``publish_at`` for archive migration.
+
+        This is the one way to publish with a past date (the date an archived
+        item was first published, see ``importers``): it is safe because only a
+        new item that nobody has seen may take it (version 1, a draft, never
+        public), so no reader is told a public page is older than it is; the
+        admin never calls it. The public's "updated" time is that date too, but
+        the approval time (``revised_at``, behind ETags, the sitemap and the
+        calendar's DTSTAMP) is the import's own, so caches and clients see a change.
         """
         with transaction.atomic():
             self._refresh_state()
@@ -702,7 +710,8 @@ class Publishable(models.Model):
                 self._save_workflow("state")
             else:
                 self.state = State.PUBLISHED
-                self.published_at = self.revised_at = self.public_updated_at = publish_at
+                self.published_at = self.public_updated_at = publish_at
+                self.revised_at = max(publish_at, timezone.now())
                 self._save_workflow("state", "published_at", "revised_at", "public_updated_at")
                 self._public_changed(Transition.IMPORT)
             self._record(Transition.IMPORT, None, State.DRAFT, comment)

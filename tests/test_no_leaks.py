@@ -3,8 +3,8 @@ No public surface ever shows what the public must not see: one property test.
 
 Hypothesis builds a newsroom of releases and advisories in random workflow
 states, then reads every public surface as an anonymous visitor — the home
-page, a search, both source pages, every item's own page (and an advisory's
-.ics), the RSS and Atom feeds, the calendar, the sitemap, pre-brief links and the
+page, a search, both source pages, the media events page, every item's own page (and an
+advisory's .ics), the RSS and Atom feeds, the calendar, the sitemap, pre-brief links and the
 daily digest a subscriber of everything would be mailed — and checks that
 each shows exactly the items that should be public, in their approved version.
 
@@ -105,7 +105,9 @@ def create(item, sources, writer, reviewer, now):
     factory = make_advisory if item.kind == "advisory" else make_release
     extra = {}
     if item.kind == "advisory":
-        extra = {"event_date": date.today() + timedelta(days=3 + item.number),
+        # Upcoming and past events (within the calendar's window): the events page lists both halves.
+        days = 3 + item.number
+        extra = {"event_date": date.today() + timedelta(days=-days if item.number % 2 else days),
                  "event_time": time(17, 30) if item.time_known else None}
     edition = factory(
         source=sources[item.source], author=writer, title=item.title(1), slug=f"item-{item.number}",
@@ -241,12 +243,20 @@ def test_no_surface_shows_what_is_not_public(client, writer, reviewer, items):
         content = get(client, reverse(name, args=[sources[number].slug]))
         assert markers(content) == public_markers(items, source=number)
 
-    # The calendar: the listed advisories (all are upcoming), by title, nothing else in the text.
+    # The calendar: the listed advisories (all within its window), by title, nothing else in the text.
     content = get(client, reverse("releases:calendar"))
     calendar = Calendar.from_ical(content)
     summaries = {marker for event in calendar.walk("VEVENT") for marker in markers(str(event["SUMMARY"]))}
     assert summaries == {m for m in public_markers(items, kinds=("advisory",)) if m.startswith("t")}
     assert markers(content.replace("\r\n ", "")) == public_markers(items, kinds=("advisory",))
+
+    # The media events page: the listed advisories' titles, upcoming and past, whole and by source.
+    def advisory_titles(source=None):
+        return {m for m in public_markers(items, kinds=("advisory",), source=source) if m.startswith("t")}
+
+    assert markers(get(client, reverse("releases:events"))) == advisory_titles()
+    for number, source in enumerate(sources):
+        assert markers(get(client, reverse("releases:events") + f"?source={source.slug}")) == advisory_titles(number)
 
     # The sitemap: the pages of the listed items.
     root = ElementTree.fromstring(get(client, reverse("releases:sitemap")))

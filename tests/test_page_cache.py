@@ -25,6 +25,7 @@ SURFACES = [
     lambda release: release.source.get_absolute_url(),
     lambda release: reverse("releases:feed-rss"),
     lambda release: reverse("releases:sitemap"),
+    lambda release: reverse("releases:events"),
 ]
 
 

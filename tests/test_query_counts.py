@@ -28,6 +28,7 @@ LISTS = {
     "atom": (lambda: reverse("releases:feed-atom"), re.compile(r"<entry>")),
     "source-rss": (lambda: reverse("releases:source-feed-rss", args=["source-0"]), re.compile(r"<item>")),
     "calendar": (lambda: reverse("releases:calendar"), re.compile(r"BEGIN:VEVENT")),
+    "events": (lambda: reverse("releases:events"), re.compile(r'class="event-title"')),
     "sitemap": (lambda: reverse("releases:sitemap"), re.compile(r"<url>")),
 }
 
@@ -51,8 +52,9 @@ class Newsroom:
             n = next(self.numbers)
             source = self.sources[n % 3 if n % 2 else 0]
             if n % 2:
+                # Upcoming and past events alike, so the events page fills both of its lists.
                 item = make_advisory(source=source, author=self.writer, title=f"Summit event {n}",
-                                     event_date=date.today() + timedelta(days=1 + n))
+                                     event_date=date.today() + timedelta(days=(1 + n) * (1 if n % 4 == 1 else -1)))
                 ProgrammeEntry.objects.create(advisory=item, time=time(9, 0), description="Arrivals")
                 ProgrammeEntry.objects.create(advisory=item, time=time(10, 0), description="Statements")
             else:

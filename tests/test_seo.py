@@ -56,7 +56,7 @@ def test_sitemap_lists_public_pages_with_lastmod(client, writer, reviewer):
     urls = sitemap(client)
     host = "http://testserver"
     assert set(urls) == {
-        f"{host}/", f"{host}{old.get_absolute_url()}", f"{host}{event.get_absolute_url()}",
+        f"{host}/", f"{host}/events/", f"{host}{old.get_absolute_url()}", f"{host}{event.get_absolute_url()}",
         f"{host}/sources/nato/", f"{host}/sources/europol/",
     }
     assert urls[f"{host}{old.get_absolute_url()}"] == old.revised_at.date().isoformat()
@@ -111,7 +111,7 @@ def test_release_page_has_canonical_opengraph_twitter_and_news_article(client, d
     assert data["@type"] == "NewsArticle"
     assert data["headline"] == "NATO encourages scientific cooperation with Moldova at NATO Day in Chișinău"
     assert data["datePublished"] == release.published_at.isoformat()
-    assert data["dateModified"] == release.revised_at.isoformat()
+    assert data["dateModified"] == release.public_updated_at.isoformat()  # an import: its first publication, not the load
     assert data["publisher"] == {"@type": "Organization", "name": "NATO", "url": "https://www.nato.int"}
     assert data["mainEntityOfPage"] == canonical
 

@@ -1,4 +1,5 @@
 from django import template
+from django.utils.html import format_html
 
 register = template.Library()
 
@@ -26,3 +27,10 @@ def event_datetime(advisory):
 @register.filter
 def kind_label(item):
     return "media advisory" if item.kind == "advisory" else "press release"
+
+
+@register.simple_tag
+def event_status(advisory):
+    """The event's label, upcoming, today or past, on the calendar of its own zone."""
+    status = advisory.event_status()
+    return format_html('<span class="event-status event-status--{}">{}</span>', status.value, status.label)

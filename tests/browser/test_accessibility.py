@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 
 from releases.models import Advisory, Contact, Release
 
-from .conftest import describe, require_axe, run_axe
+from .conftest import DESKTOP, PHONE, describe, require_axe, run_axe
 
 pytestmark = pytest.mark.browser
 
@@ -43,6 +43,8 @@ def test_public_pages_have_no_serious_accessibility_violations(visitor, demo_wee
         "withdrawn release": withdrawn.get_absolute_url(),
         "advisory": advisory.get_absolute_url(),
         "source": release.source.get_absolute_url(),
+        "media events": "/events/",
+        "media events, filtered with a bad month": "/events/?source=nato&month=2023-13",
     }
     found = {}
     for name, url in pages.items():
@@ -64,3 +66,12 @@ def test_admin_change_form_has_no_serious_violations_in_our_parts(person, demo_w
     print("axe on the admin change form, whole page:\n" + (describe(everything) or "no violations"))
     ours = blocking(run_axe(page, include=OUR_ADMIN_PARTS))
     assert not ours, describe(ours)
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_events_page_has_no_violation_at_all(person, demo_week, viewport):
+    """The media events page: not one axe violation, of any impact, at a desktop and a phone width."""
+    page = person(viewport=viewport)
+    assert page.goto("/events/").ok
+    violations = run_axe(page)
+    assert not violations, describe(violations)

@@ -49,3 +49,37 @@ def test_screenshots_of_the_public_pages_and_the_admin(person, demo_week, writer
     editor.goto(f"/admin/releases/release/{draft.pk}/change/")
     expect(editor.get_by_role("button", name="Submit for review")).to_be_visible()
     shoot(editor, "admin-change-form")
+
+
+def on_screen(locator, page):
+    """Visible, with a size, and inside the viewport's width (so a phone doesn't scroll sideways to it)."""
+    expect(locator).to_be_visible()
+    box = locator.bounding_box()
+    assert box["width"] > 0 and box["height"] > 0
+    assert box["x"] >= 0 and box["x"] + box["width"] <= page.viewport_size["width"]
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_screenshots_of_the_media_events_page(person, demo_week, viewport):
+    """The week the demo digest was sent: the Hungary press conference ahead, the Oslo session past."""
+    page = person(viewport=viewport)
+    page.goto("/")
+    page.get_by_role("link", name="Media events", exact=True).click()
+    expect(page.get_by_role("heading", name="Media events", level=1)).to_be_visible()
+    upcoming = page.locator("section", has=page.get_by_role("heading", name="Today and upcoming")).locator("li.event")
+    past = page.locator("section", has=page.get_by_role("heading", name="Past events")).locator("li.event")
+    expect(upcoming).to_have_count(1)
+    expect(upcoming.first).to_contain_text("NATO Secretary General meets with the President of Hungary")
+    expect(upcoming.first).to_contain_text("Wednesday 8 November 2023, 17:30 CET")
+    on_screen(upcoming.first.locator(".event-status--upcoming"), page)
+    on_screen(upcoming.first.get_by_role("link", name="Add to calendar"), page)
+    expect(past).to_have_count(1)
+    expect(past.first).to_contain_text("NATO Secretary General attends the Nordic Council")
+    on_screen(past.first.locator(".event-status--past"), page)
+    on_screen(page.get_by_role("link", name="Subscribe in your calendar"), page)
+    shoot(page, "events")
+    page.get_by_label("Month").fill("2023-10")
+    page.get_by_role("button", name="Show").click()
+    expect(past).to_have_count(1)
+    expect(upcoming).to_have_count(0)
+    shoot(page, "events-october")

@@ -1,3 +1,4 @@
+from datetime import date
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
@@ -5,28 +6,50 @@ from django.core.management.base import BaseCommand, CommandError
 from releases.importers import DigestError, import_digest
 
 
+def iso_date(value):
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise CommandError(f"“{value}” is not a date: write it as YYYY-MM-DD.") from None
+
+
 class Command(BaseCommand):
     help = (
-        "Import a press digest (UTF-8 text). New items go to review, or are published at once with --publish; "
-        "items already present (same source, title and text) are skipped. A malformed digest is refused, naming the "
-        "line, and nothing is written."
+        "Import a press digest (UTF-8 text). New items go to review, or are published with --publish, dated "
+        "--published-on (the digest's date) or by a --dates file, else now; items already present (same source, "
+        "title and text) are skipped. A malformed digest is refused, naming the line, and nothing is written."
     )
 
     def add_arguments(self, parser):
         parser.add_argument("digest", help="Path to the digest file.")
         parser.add_argument(
             "--publish", action="store_true",
-            help="Publish new items at once (for archive migration), keeping the digest's order.",
+            help="Publish new items (for archive migration), keeping the digest's order.",
+        )
+        parser.add_argument(
+            "--published-on", metavar="YYYY-MM-DD",
+            help="With --publish: the day the digest's items were first published (default: now, for today's digest).",
+        )
+        parser.add_argument(
+            "--dates", metavar="FILE",
+            help="With --publish: a dates file giving items their own day, one 'YYYY-MM-DD  Title' a line.",
         )
 
-    def handle(self, *args, digest, publish, **options):
+    def handle(self, *args, digest, publish, published_on, dates, **options):
+        if (published_on or dates) and not publish:
+            raise CommandError("--published-on and --dates date a publication: use them with --publish.")
+        published_on = iso_date(published_on) if published_on else None
+        data = self.read(digest)
+        dates_data = self.read(dates) if dates else None
         path = Path(digest)
         try:
-            data = path.read_bytes()
-        except OSError as error:
-            raise CommandError(f"Can't read {digest}: {error.strerror}.") from error
-        try:
-            result = import_digest(data, publish=publish, name=path.name)
-        except DigestError as error:
+            result = import_digest(data, publish=publish, name=path.name, published_on=published_on, dates=dates_data)
+        except (DigestError, ValueError) as error:
             raise CommandError(str(error)) from error
         self.stdout.write(str(result))
+
+    def read(self, name):
+        try:
+            return Path(name).read_bytes()
+        except OSError as error:
+            raise CommandError(f"Can't read {name}: {error.strerror}.") from error

@@ -1,3 +1,4 @@
+from datetime import date
 from pathlib import Path
 
 from django.conf import settings
@@ -11,6 +12,10 @@ from releases.models import Contact, Source
 from releases.roles import setup_roles
 
 DIGEST = Path(__file__).resolve().parents[2] / "demo" / "digest.txt"
+#: Each item's publication day, the date its text states (the rule is in docs/import.md).
+DIGEST_DATES = DIGEST.with_suffix(".dates")
+#: The digest's own date, for the items whose text states none: the newest date its items state.
+DIGEST_PUBLISHED_ON = date(2023, 11, 8)
 
 SOURCES = {
     "NATO": {
@@ -42,7 +47,7 @@ class Command(BaseCommand):
             raise CommandError("load_demo creates accounts with known passwords: run it with DEBUG on only.")
         setup_roles()
         with transaction.atomic():
-            result = import_digest(DIGEST, publish=True)
+            result = import_digest(DIGEST, publish=True, published_on=DIGEST_PUBLISHED_ON, dates=DIGEST_DATES)
             for name, details in SOURCES.items():
                 Source.objects.filter(name=name).update(**details)
             for contact in CONTACTS:
