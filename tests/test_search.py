@@ -10,6 +10,7 @@ from django.contrib.postgres.search import SearchQuery
 from django.core.management import call_command
 from django.db import connection
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -412,12 +413,24 @@ def test_results_pages_are_noindex_and_lists_are_not(client, seed):
     assert source_page["X-Robots-Tag"] == "noindex"
 
 
-def test_suggestions_cost_nothing_when_a_search_finds_something(client, seed, django_assert_max_num_queries):
-    """The vocabulary is read only for a search that found nothing; measured here."""
-    from django.test.utils import CaptureQueriesContext
-
+def test_suggestions_cost_nothing_when_a_search_finds_something(client, seed):
+    """The vocabulary is read only for a search that found nothing."""
     for q, expect_vocabulary in (("NATO", False), ("Moldva", True)):
         with CaptureQueriesContext(connection) as queries:
             client.get(reverse("releases:home"), {"q": q, "source": "nato"})
         sql = " ".join(query["sql"] for query in queries)
         assert (("fts5vocab" in sql or "ts_stat" in sql or "_vocab" in sql)) is expect_vocabulary, q
+
+
+@override_settings(NEWSROOM_PAGE_SIZE=2)
+def test_only_the_page_rows_are_highlighted(client, writer, reviewer):
+    """Highlighting parses each document again: only the page's rows, read by their keys."""
+    for number in range(6):
+        publish(make_release(author=writer, title=f"Summit note {number}"), reviewer)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("releases:home"), {"q": "summit"})
+    assert response.content.decode().count("<mark>Summit</mark>") == 2
+    highlighting = [q["sql"] for q in queries if "highlight(" in q["sql"] or "ts_headline(" in q["sql"]]
+    assert len(highlighting) == 1  # the releases of the page; no advisory matched
+    # The page's two rows and the one after them, read to know whether there is a next page.
+    assert re.search(r'"id" IN \(\d+, \d+, \d+\)', highlighting[0]), highlighting[0]
