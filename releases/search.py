@@ -425,24 +425,31 @@ def edit_distance(a, b):
     return previous[-1]
 
 
-def vocabulary(model, first):
+def vocabulary(model, first, shortest, longest):
     """
-    The terms of ``model``'s index that start with the letter ``first``, with the
-    number of documents holding each. Terms are stems ("defenc"), never shown as
+    The terms of ``model``'s index that start with the letter ``first`` and are
+    ``shortest`` to ``longest`` characters long, with the number of documents
+    holding each. Terms are stems ("defenc"), never shown as
     they are: the index also holds scheduled editions, so a term is only a lead
     that ``surface_word`` checks against what is published.
     """
     table = connection.ops.quote_name(search_table(model))
-    bounds = [first, chr(ord(first) + 1)]
+    bounds = [first, chr(ord(first) + 1), shortest, longest]
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             documents = f"SELECT vector FROM {table} ORDER BY edition DESC LIMIT {VOCABULARY_DOCUMENTS}"
-            cursor.execute("SELECT word, ndoc FROM ts_stat(%s) WHERE word >= %s AND word < %s", [documents, *bounds])
+            cursor.execute(
+                "SELECT word, ndoc FROM ts_stat(%s) WHERE word >= %s AND word < %s AND length(word) BETWEEN %s AND %s",
+                [documents, *bounds],
+            )
         else:
             # fts5vocab reads the index's own term list; a temporary table is made once per connection.
             vocab = connection.ops.quote_name(f"{search_table(model)}_vocab")
             cursor.execute(f"CREATE VIRTUAL TABLE IF NOT EXISTS temp.{vocab} USING fts5vocab(main, {table}, 'row')")
-            cursor.execute(f"SELECT term, doc FROM temp.{vocab} WHERE term >= %s AND term < %s", bounds)
+            cursor.execute(
+                f"SELECT term, doc FROM temp.{vocab} WHERE term >= %s AND term < %s AND length(term) BETWEEN %s AND %s",
+                bounds,
+            )
         return cursor.fetchall()
 
 
@@ -492,8 +499,8 @@ def nearest(querysets, word, tries=3):
     allowed = 1 if len(folded) <= 4 else 2
     candidates = {}
     for queryset in querysets:
-        for term, documents in vocabulary(queryset.model, folded[0]):
-            if abs(len(term) - len(folded)) <= allowed and term != folded:
+        for term, documents in vocabulary(queryset.model, folded[0], len(folded) - allowed, len(folded) + allowed):
+            if term != folded:
                 distance = edit_distance(folded, term)
                 if distance <= allowed:
                     candidates[term] = min(candidates.get(term, (distance, 0)), (distance, -documents))
