@@ -1,3 +1,4 @@
+from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
 import django_filters
@@ -29,6 +30,20 @@ def within_date_range(value):
             },
             code="out_of_range",
         )
+
+
+#: Where a list is in its pages: a changed filter starts from the first page again.
+PAGE_PARAMETERS = ("page", "before", "after")
+
+
+@dataclass
+class Chip:
+    """An active filter as the page shows it, with the query string of the list without it."""
+
+    name: str
+    label: str
+    value: str
+    remove: str
 
 
 class NewsroomFilter(django_filters.FilterSet):
@@ -70,6 +85,38 @@ class NewsroomFilter(django_filters.FilterSet):
     def search_terms(self):
         """The words searched for, if the filters are valid and a search was asked for."""
         return search.terms(self.form.cleaned_data.get("q")) if self.is_valid() else []
+
+    def chips(self):
+        """The active filters, in the form's order; each chip's link removes it and nothing else."""
+        if not self.is_valid():
+            return []
+        chips = []
+        for name in self.Meta.fields:
+            value = self.form.cleaned_data.get(name)
+            if name == "q":
+                value = " ".join(self.search_terms)
+            if value in (None, ""):
+                continue
+            if name == "kind":
+                value = dict(self.KIND_CHOICES)[value]
+            elif name in ("date_from", "date_to"):
+                value = f"{value.day} {value:%B %Y}"
+            chips.append(Chip(name, self.form[name].label, str(value), self.without(name).querystring()))
+        return chips
+
+    def without(self, name, value=None):
+        """The same filters with ``name`` removed (or set to ``value``), from the first page."""
+        data = self.data.copy()
+        for key in PAGE_PARAMETERS:
+            data.pop(key, None)
+        if value is None:
+            data.pop(name, None)
+        else:
+            data[name] = value  # in its place: the link reads as the reader's own query
+        return type(self)(data, queryset=self.queryset, request=self.request)
+
+    def querystring(self):
+        return self.data.urlencode()
 
     def filter_kind(self, queryset, name, value):
         return queryset if queryset.model.kind == value else queryset.none()

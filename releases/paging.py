@@ -106,11 +106,13 @@ class NumberedPage:
     """A page of search results (or of past events) by number, without a total count."""
 
     def __init__(self, merged, number, size):
-        self.number = number
+        self.number, self.size = number, size
         # One read, whether ``merged`` slices into a list or into a queryset.
         entries = list(merged[(number - 1) * size: number * size + 1])
         self.object_list = entries[:size]
-        self.next_page_number = number + 1 if len(entries) > size and number < MAX_SEARCH_PAGES else None
+        #: More results follow this page (even on the last page one may go to).
+        self.has_more = len(entries) > size
+        self.next_page_number = number + 1 if self.has_more and number < MAX_SEARCH_PAGES else None
         self.previous_page_number = number - 1 if number > 1 else None
 
     def has_next(self):

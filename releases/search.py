@@ -33,9 +33,14 @@ import re
 import unicodedata
 import warnings
 
-from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector, SearchVectorField
+from django.contrib.postgres.search import (
+    SearchHeadline, SearchQuery, SearchRank, SearchVector, SearchVectorField,
+)
 from django.db import DatabaseError, connection, connections, models, transaction
-from django.db.models import F, FloatField, Func, Lookup, Value
+from django.db.models import F, FloatField, Func, Lookup, TextField, Value
+from django.db.models.functions import Replace
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 
 from .text import plain_text
 
@@ -54,6 +59,18 @@ MAX_TERMS = 32
 SEARCH_ENTRY = "search_entry"
 
 WORD_RE = re.compile(r"\w+")
+#: What the database puts around a matched word (private-use characters, stripped from indexed text):
+#: the highlight is built in Python from these, every other character escaped (``marked``).
+MARK_START, MARK_STOP = "\ue000", "\ue001"
+MARKS_RE = re.compile(f"([{MARK_START}{MARK_STOP}])")
+#: PostgreSQL's parser reads "<…>" in a text as a tag, and ``ts_headline`` then drops it and can miss the
+#: matches after it: angle brackets go through it as these two characters and are put back in ``marked``.
+ANGLES = {"<": "\ue002", ">": "\ue003"}
+PRIVATE_RE = re.compile("[\ue000-\ue003]")
+#: About how many words of the text around the matches a result shows.
+SNIPPET_WORDS = 30
+#: A count of the matches stops here: "more than 1,000 results" costs no more than 1,000.
+COUNT_LIMIT = 1000
 
 
 def terms(query):
@@ -90,6 +107,86 @@ def search(queryset, query):
         F(text), Value(0.0), Value(SQLITE_TITLE_WEIGHT), Value(1.0), function="bm25", output_field=FloatField(),
     )
     return queryset.filter(**{f"{text}__match": fts_match(words)}).annotate(search_rank=-bm25)
+
+
+def highlight(queryset, words):
+    """
+    ``queryset`` (already narrowed by ``search``) annotated with ``search_title``
+    and ``search_snippet``: the title and a passage of the other text around the
+    matches, each matched word between ``MARK_START`` and ``MARK_STOP``.
+
+    The database computes them for the rows fetched, so apply this to a page's
+    rows only (``views.BestMatchFirst`` does, in the query that fetches them):
+    highlighting every match would cost a pass over each matching document.
+    """
+    if connection.vendor == "postgresql":
+        query = SearchQuery(tsquery(words), config=POSTGRES_CONFIG, search_type="raw")
+        options = {"config": POSTGRES_CONFIG, "start_sel": MARK_START, "stop_sel": MARK_STOP}
+        _, body_fields = SEARCH_FIELDS[queryset.model._meta.model_name]
+        text = Func(Value(" "), *(_plain(name) for name in body_fields), function="concat_ws", output_field=TextField())
+        return queryset.annotate(
+            search_title=SearchHeadline(_without_angles(F("title")), query, highlight_all=True, **options),
+            search_snippet=SearchHeadline(
+                _without_angles(text), query, max_words=SNIPPET_WORDS, min_words=SNIPPET_WORDS // 2, max_fragments=2,
+                fragment_delimiter=" … ", **options,
+            ),
+        )
+    table = F(f"{SEARCH_ENTRY}__text")
+    marks = (Value(MARK_START), Value(MARK_STOP))
+    # Columns of the FTS table: 0 edition, 1 title, 2 the other text.
+    return queryset.annotate(
+        search_title=Func(table, Value(1), *marks, function="highlight", output_field=TextField()),
+        search_snippet=Func(
+            table, Value(2), *marks, Value("…"), Value(SNIPPET_WORDS), function="snippet", output_field=TextField(),
+        ),
+    )
+
+
+def _plain(name):
+    """A field as plain text in SQL, as ``_index_text`` gives it to SQLite: the body's tags and entities removed."""
+    if name != "body":
+        return F(name)
+    text = Func(F(name), Value("<[^>]*>"), Value(" "), Value("g"), function="regexp_replace", output_field=TextField())
+    # The sanitiser (nh3) writes only these entities in text; "&amp;" last, so "&amp;lt;" stays "&lt;".
+    for entity, character in (("&nbsp;", " "), ("&lt;", "<"), ("&gt;", ">"), ("&quot;", '"'), ("&amp;", "&")):
+        text = Replace(text, Value(entity), Value(character))
+    return text
+
+
+def _without_angles(text):
+    for character, stand_in in ANGLES.items():
+        text = Replace(text, Value(character), Value(stand_in))
+    return text
+
+
+def marked(text):
+    """
+    Highlighted text from the database as safe HTML: every character escaped,
+    the words between the marks in ``<mark>``. The marks are only toggles, so
+    however they fall the tags come out balanced.
+    """
+    html, inside = [], False
+    for piece in MARKS_RE.split(text or ""):
+        if piece in (MARK_START, MARK_STOP):
+            if (piece == MARK_START) != inside:
+                html.append("</mark>" if inside else "<mark>")
+                inside = not inside
+        elif piece:
+            for character, stand_in in ANGLES.items():
+                piece = piece.replace(stand_in, character)
+            html.append(escape(piece))
+    if inside:
+        html.append("</mark>")
+    return mark_safe("".join(html))
+
+
+def has_marks(text):
+    return MARK_START in (text or "")
+
+
+def count(queryset):
+    """How many items ``queryset`` holds, counted only up to ``COUNT_LIMIT`` + 1."""
+    return queryset.order_by().values("pk")[: COUNT_LIMIT + 1].count()
 
 
 def fts_match(words):
@@ -242,7 +339,7 @@ def _index_text(edition):
         plain_text(getattr(edition, name)) if name == "body" else (getattr(edition, name) or "")
         for name in body_fields
     )
-    return title, body
+    return tuple(PRIVATE_RE.sub("", text) for text in (title, body))
 
 
 def vector_for(model_name):
@@ -306,3 +403,114 @@ def create_postgres_config(schema_editor):
             f"ALTER TEXT SEARCH CONFIGURATION {quote(POSTGRES_CONFIG)} "
             "ALTER MAPPING FOR hword, hword_part, word WITH unaccent, english_stem"
         )
+
+
+# --- suggestions when a search finds nothing ---------------------------------------------------------
+
+#: Spelling is suggested for queries of at most this many words: each unknown word costs a few queries.
+SPELLING_MAX_WORDS = 4
+#: On PostgreSQL the vocabulary is that of the newest this many indexed editions per model:
+#: ``ts_stat`` reads every vector it is given, so the cost is bounded here, not by the archive.
+VOCABULARY_DOCUMENTS = 10_000
+
+
+def fold(word):
+    """A word as both indexes store it before stemming: lower case, accents removed."""
+    decomposed = unicodedata.normalize("NFKD", word.lower())
+    return "".join(character for character in decomposed if not unicodedata.combining(character))
+
+
+def edit_distance(a, b):
+    """Levenshtein distance (insertions, deletions, substitutions)."""
+    previous = list(range(len(b) + 1))
+    for i, x in enumerate(a, 1):
+        current = [i]
+        for j, y in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (x != y)))
+        previous = current
+    return previous[-1]
+
+
+def vocabulary(model, first, shortest, longest):
+    """
+    The terms of ``model``'s index that start with the letter ``first`` and are
+    ``shortest`` to ``longest`` characters long, with the number of documents
+    holding each. Terms are stems ("defenc"), never shown as
+    they are: the index also holds scheduled editions, so a term is only a lead
+    that ``surface_word`` checks against what is published.
+    """
+    table = connection.ops.quote_name(search_table(model))
+    bounds = [first, chr(ord(first) + 1), shortest, longest]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            documents = f"SELECT vector FROM {table} ORDER BY edition DESC LIMIT {VOCABULARY_DOCUMENTS}"
+            cursor.execute(
+                "SELECT word, ndoc FROM ts_stat(%s) WHERE word >= %s AND word < %s AND length(word) BETWEEN %s AND %s",
+                [documents, *bounds],
+            )
+        else:
+            # fts5vocab reads the index's own term list; a temporary table is made once per connection.
+            vocab = connection.ops.quote_name(f"{search_table(model)}_vocab")
+            cursor.execute(f"CREATE VIRTUAL TABLE IF NOT EXISTS temp.{vocab} USING fts5vocab(main, {table}, 'row')")
+            cursor.execute(
+                f"SELECT term, doc FROM temp.{vocab} WHERE term >= %s AND term < %s AND length(term) BETWEEN %s AND %s",
+                bounds,
+            )
+        return cursor.fetchall()
+
+
+def surface_word(querysets, term):
+    """
+    A word as written in a published item that ``term`` finds (the first one its
+    best match highlights), or None when no published item has it.
+    """
+    for queryset in querysets:
+        row = (
+            highlight(search(queryset, term), [term]).order_by("-search_rank")
+            .values_list("search_title", "search_snippet").first()
+        )
+        for text in row or ():
+            pieces = MARKS_RE.split(text or "")
+            if MARK_START in pieces:
+                word = pieces[pieces.index(MARK_START) + 1]
+                if terms(word):
+                    return terms(word)[0]
+    return None
+
+
+def spelling(querysets, words):
+    """
+    Another spelling of ``words`` made of words published items contain, or
+    None: each word that finds nothing on its own is replaced by the nearest
+    term of the index (at most one edit in a short word, two in a longer one)
+    that a published item holds. ``querysets`` are the published items of each
+    model; the caller checks that the whole new query finds something.
+    """
+    if len(words) > SPELLING_MAX_WORDS:
+        return None
+    corrected = []
+    for word in words:
+        if any(search(queryset, word).exists() for queryset in querysets):
+            corrected.append(word)
+            continue
+        replacement = nearest(querysets, word)
+        if replacement is None:
+            return None
+        corrected.append(replacement)
+    return corrected if corrected != list(words) else None
+
+
+def nearest(querysets, word, tries=3):
+    folded = fold(word)
+    allowed = 1 if len(folded) <= 4 else 2
+    candidates = {}
+    for queryset in querysets:
+        for term, documents in vocabulary(queryset.model, folded[0], len(folded) - allowed, len(folded) + allowed):
+            if term != folded:
+                distance = edit_distance(folded, term)
+                if distance <= allowed:
+                    candidates[term] = min(candidates.get(term, (distance, 0)), (distance, -documents))
+    for term in sorted(candidates, key=candidates.get)[:tries]:
+        if surface := surface_word(querysets, term):
+            return surface
+    return None

@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.decorators import method_decorator
 from django.views.generic import DetailView, ListView, TemplateView
 
-from . import calendar, events, paging, pictures
+from . import calendar, events, paging, pictures, search
 from .caching import public_cache
 from .filters import EventFilter, NewsroomFilter
 from .models import Advisory, Contact, Picture, Release, Source
@@ -65,16 +65,53 @@ class NewestFirst:
         )
         keys = [(key[-2], key[-1]) for key in itertools.islice(keys, start, stop)]
         fetched = {
-            kind: for_list(queryset).in_bulk([pk for key_kind, pk in keys if key_kind == kind])
+            kind: self.fetch(queryset).in_bulk([pk for key_kind, pk in keys if key_kind == kind])
             for kind, queryset in self.querysets.items()
         }
         return [fetched[kind][pk] for kind, pk in keys if pk in fetched[kind]]
 
+    def fetch(self, queryset):
+        """The query that reads the page's items."""
+        return for_list(queryset)
+
 
 class BestMatchFirst(NewestFirst):
-    """The same merged list for a search: best match first (``search_rank``, see ``search``), then newest."""
+    """
+    The same merged list for a search: best match first (``search_rank``, see
+    ``search``), then newest. The page's items come with their matched words
+    highlighted, computed in the query that reads them: for the page's rows
+    only, with no query more.
+    """
 
     fields = ("search_rank", "published_at", "pk")
+
+    def __init__(self, release_queryset, advisory_queryset, words):
+        super().__init__(release_queryset, advisory_queryset)
+        self.words = words
+
+    def fetch(self, queryset):
+        return search.highlight(super().fetch(queryset), self.words)
+
+    def __getitem__(self, index):
+        entries = super().__getitem__(index)
+        for entry in entries:
+            entry.title_html = search.marked(entry.search_title)
+            # A passage only where the other text matched; a title-only match shows the summary.
+            entry.snippet_html = search.marked(entry.search_snippet) if search.has_marks(entry.search_snippet) else ""
+        return entries
+
+    def count(self, page):
+        """
+        How many items match, and whether that is a lower bound (``search.COUNT_LIMIT``).
+        Known without a query when the page is the last one; else counted, each kind
+        up to the limit.
+        """
+        if page.object_list and not page.has_more:
+            return (page.number - 1) * page.size + len(page.object_list), False
+        if page.number == 1 and not page.object_list:
+            return 0, False
+        counts = [search.count(queryset) for queryset in self.querysets.values()]
+        return sum(min(number, search.COUNT_LIMIT) for number in counts), max(counts) > search.COUNT_LIMIT
 
 
 class NewsroomListMixin:
@@ -93,10 +130,14 @@ class NewsroomListMixin:
         filterset = NewsroomFilter(self.request.GET, queryset=releases, request=self.request)
         releases, advisories = filterset.filter_for(releases), filterset.filter_for(advisories)
         size = self.get_paginate_by()
-        if filterset.search_terms:
-            page = paging.NumberedPage(
-                BestMatchFirst(releases, advisories), paging.page_number(self.request.GET.get("page")), size,
-            )
+        words = filterset.search_terms
+        if words:
+            results = BestMatchFirst(releases, advisories, words)
+            page = paging.NumberedPage(results, paging.page_number(self.request.GET.get("page")), size)
+            total, more = results.count(page)
+            context.update(searched=" ".join(words), result_count=total, more_results=more)
+            if total == 0:
+                context.update(self.suggestions(filterset, words))
         else:
             page = paging.cursor_page(
                 NewestFirst, releases, advisories, size,
@@ -111,8 +152,40 @@ class NewsroomListMixin:
             entries=page.object_list,
             is_paginated=page.has_other_pages(),
             querystring=query.urlencode(),
+            chips=filterset.chips(),
+            noindex=self.is_search(),
         )
         return context
+
+    def is_search(self):
+        """A search's results are not pages to index: any request that asks for one (``q``)."""
+        return bool(self.request.GET.get("q", "").strip())
+
+    def suggestions(self, filterset, words):
+        """
+        What to try when a search found nothing, each checked to find something:
+        another spelling (``search.spelling``) with the same filters, and the
+        removal of each filter that is in the way. Only this path pays for them.
+        """
+        base = self.base_querysets()
+        suggestions = {}
+        spelled = search.spelling(base, words)
+        if spelled:
+            respelled = filterset.without("q", " ".join(spelled))
+            if any(respelled.filter_for(queryset).exists() for queryset in base):
+                suggestions["spelling"] = (" ".join(spelled), respelled.querystring())
+        suggestions["removals"] = [
+            (chip, loosened.querystring())
+            for chip, loosened in ((chip, filterset.without(chip.name)) for chip in filterset.chips())
+            if chip.name != "q" and any(loosened.filter_for(queryset).exists() for queryset in base)
+        ]
+        return {"suggestions": suggestions}
+
+    def render_to_response(self, context, **response_kwargs):
+        response = super().render_to_response(context, **response_kwargs)
+        if context.get("noindex"):
+            response["X-Robots-Tag"] = "noindex"
+        return response
 
 
 def page_cursor(item):

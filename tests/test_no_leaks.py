@@ -3,7 +3,8 @@ No public surface ever shows what the public must not see: one property test.
 
 Hypothesis builds a newsroom of releases and advisories in random workflow
 states, then reads every public surface as an anonymous visitor — the home
-page, a search, both source pages, the media events page, every item's own page (and an
+page, a search (highlighted snippets, and the spelling a search that finds
+nothing suggests), both source pages, the media events page, every item's own page (and an
 advisory's .ics), the RSS and Atom feeds, the calendar, the sitemap, pre-brief links and the
 daily digest a subscriber of everything would be mailed — and checks that
 each shows exactly the items that should be public, in their approved version.
@@ -229,6 +230,12 @@ def test_no_surface_shows_what_is_not_public(client, writer, reviewer, items):
     assert markers(get(client, reverse("releases:home"))) == listed
     assert markers(get(client, reverse("releases:home") + "?q=newsroomword")) == listed
     assert markers(get(client, reverse("releases:home") + "?q=unapproved")) == set()
+    # A search that finds nothing suggests another spelling from the index's vocabulary, which also
+    # holds scheduled editions: "s<n>x1" is one letter from "s<n>v1", suggested only if that is public.
+    for item in items:
+        page = get(client, reverse("releases:home") + f"?q=s{item.number}x1")
+        expected = {f"s{item.number}v1"} if item.listed and item.live_version == 1 else set()
+        assert markers(page) == expected, item
     for number, source in enumerate(sources):
         assert markers(get(client, source.get_absolute_url())) == public_markers(items, source=number)
 

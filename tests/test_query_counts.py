@@ -93,6 +93,32 @@ def test_list_surfaces_query_count_does_not_grow_with_items(client, writer, revi
     assert shown_with_fifty >= 6 * shown_with_five
 
 
+@override_settings(NEWSROOM_PAGE_SIZE=2)  # more than a page of each kind with 5 items: counted
+@pytest.mark.parametrize("query", ["?q=summit", "?q=summit&page=2", "?q=sumit&kind=release&source=source-0"],
+                         ids=["counted", "counted-page-2", "no-results-with-suggestions"])
+def test_search_counts_highlights_and_suggestions_query_count_does_not_grow(client, writer, reviewer,
+                                                                            django_assert_num_queries, query):
+    """
+    A search that fills more than one page is counted (a query per kind), its page's rows are
+    highlighted in the query that reads them, and one that finds nothing reads the vocabulary and
+    checks its suggestions: each the same number of queries with 5 items as with 50.
+    """
+    url = reverse("releases:home") + query
+    newsroom = Newsroom(writer, reviewer)
+    newsroom.add(5)
+    with_five, content = measure(client, url)
+    newsroom.add(45)
+    PublicState.current()
+    with django_assert_num_queries(with_five):
+        response = client.get(url)
+    page = response.content.decode()
+    if "sumit" in query:
+        assert "No results for" in page and "Search for <q>" in page  # the suggestion was worked out
+    else:
+        assert "<mark>Summit</mark>" in page and re.search(r"\b50 results for", page)
+        assert re.search(r"\b5 results for", content)
+
+
 @pytest.mark.parametrize("kind", ["release", "advisory"])
 def test_detail_and_its_calendar_query_count_does_not_grow_with_contacts(client, writer, reviewer,
                                                                          django_assert_num_queries, kind):

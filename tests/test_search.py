@@ -10,6 +10,7 @@ from django.contrib.postgres.search import SearchQuery
 from django.core.management import call_command
 from django.db import connection
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -127,7 +128,8 @@ def test_hostile_query_answers_200(client, seed, q):
         response = client.get(reverse("releases:home"), {"q": q, **params})
         assert response.status_code == 200
         page = response.content.decode()
-        assert ENTRY_LINK.findall(page) or "Nothing has been published that matches." in page
+        # Results, a heading saying how many there are (none on a page past the last one), or a form error.
+        assert ENTRY_LINK.findall(page) or 'class="results-heading"' in page or "Nothing has been published" in page
 
 
 def test_operators_are_words_not_syntax(client, seed):
@@ -248,3 +250,187 @@ def test_postgres_search_uses_the_gin_index(writer, reviewer):
         # A handful of rows would be scanned anyway; forbid that to see whether the index fits.
         cursor.execute("SET LOCAL enable_seqscan = off")
         assert "Bitmap Index Scan on releases_release_search_vector" in matching.explain()
+
+
+# --- results that explain themselves ---------------------------------------------------------------
+
+HEADING = re.compile(r'<h2 id="latest-heading" class="results-heading">(.*?)</h2>', re.S)
+CHIP = re.compile(r'<a class="chip" href="\?([^"]*)">')
+
+
+def page_for(client, **params):
+    response = client.get(reverse("releases:home"), params)
+    assert response.status_code == 200
+    return response, response.content.decode()
+
+
+def heading(page):
+    """The results heading as a reader sees it: <q> as quotes, other tags dropped, spaces collapsed."""
+    match = HEADING.search(page)
+    if not match:
+        return None
+    text = match.group(1).replace("<q>", "“").replace("</q>", "”")
+    return " ".join(re.sub(r"<[^>]+>", "", text).split())
+
+
+def test_highlighting_escapes_html_in_titles_and_snippets(client, writer, reviewer):
+    """Only our own <mark> is markup: what the database returns is text, highlighted or not."""
+    publish(make_release(
+        author=writer, title="Cyber <b>defence</b> & <script>alert(1)</script> plan",
+        summary="Summary <i>with</i> tags.",
+        body="<p>The &lt;script&gt; tag and the &lt;b&gt; tag in a defence text.</p>",
+    ), reviewer)
+    publish(make_release(author=writer, title="Budget <script>alert(2)</script>",
+                         body="<p>Planned defence spending, &lt;img src=x onerror=alert(3)&gt;.</p>"), reviewer)
+    _, page = page_for(client, q="defence")
+    assert "<script>" not in page and "<b>" not in page and "<i>" not in page and "<img" not in page
+    assert "Cyber &lt;b&gt;<mark>defence</mark>&lt;/b&gt; &amp; &lt;script&gt;alert(1)&lt;/script&gt; plan" in page
+    assert "Budget &lt;script&gt;alert(2)&lt;/script&gt;" in page  # a title without a match: escaped too
+    assert "&lt;script&gt; tag and the &lt;b&gt; tag in a <mark>defence</mark> text" in page
+    assert "&lt;img src=x onerror=alert" in page  # where the passage ends differs by database
+
+
+def test_matched_words_are_highlighted_with_accents_folded(client, seed):
+    _, page = page_for(client, q="chisinau")
+    assert "<mark>Chișinău</mark>" in page
+    _, page = page_for(client, q="Moldova Chișin")  # the last word a prefix
+    assert "<mark>Moldova</mark>" in page and "<mark>Chișinău</mark>" in page
+
+
+def test_a_snippet_shows_the_matching_passage_instead_of_the_summary(client, writer, reviewer):
+    publish(make_release(author=writer, title="Annual report", summary="The year in figures.",
+                         body="<p>" + "Filler words here. " * 40 + "The narwhal count rose.</p>"), reviewer)
+    _, page = page_for(client, q="narwhal")
+    assert "<mark>narwhal</mark> count rose" in page
+    assert "The year in figures." not in page
+    _, page = page_for(client, q="annual")  # a match in the title only: the summary, as in the list
+    assert "<mark>Annual</mark> report" in page and "The year in figures." in page
+
+
+@override_settings(NEWSROOM_PAGE_SIZE=5)
+def test_result_count_singular_and_plural(client, writer, reviewer):
+    for number in range(12):
+        publish(make_release(author=writer, title=f"Cyber defence note {number}"), reviewer)
+    publish(make_release(author=writer, title="Cyber crime report"), reviewer)
+    assert heading(page_for(client, q="crime")[1]) == "1 result for “crime”"
+    assert heading(page_for(client, q="cyber defence")[1]) == "12 results for “cyber defence”"
+    assert heading(page_for(client, q="cyber defence", page="3")[1]) == "12 results for “cyber defence”"
+    assert heading(page_for(client, q="cyber")[1]) == "13 results for “cyber”"
+    assert heading(page_for(client, q="quokka")[1]) == "No results for “quokka”"
+    assert heading(page_for(client)[1]) is None  # the list, not a search
+
+
+@override_settings(NEWSROOM_PAGE_SIZE=2)
+def test_result_count_stops_at_the_limit(client, writer, reviewer, monkeypatch):
+    monkeypatch.setattr(search, "COUNT_LIMIT", 3)
+    for number in range(5):
+        publish(make_release(author=writer, title=f"Summit note {number}"), reviewer)
+    assert heading(page_for(client, q="summit")[1]) == "More than 3 results for “summit”"
+
+
+def test_search_heading_replaces_latest_and_the_query_stays_in_the_form(client, seed):
+    _, page = page_for(client, q="Moldova science")
+    assert "Latest from the press offices" not in page
+    assert 'name="q" value="Moldova science"' in page
+    assert "Latest from the press offices" in page_for(client)[1]
+
+
+def test_no_results_suggests_a_spelling_that_finds_something(client, writer, reviewer):
+    item = publish(make_release(author=writer, title="Cyber defence centre opens"), reviewer)
+    _, page = page_for(client, q="cyber defnce")
+    assert heading(page) == "No results for “cyber defnce”"
+    link = re.search(r'<a href="\?([^"]*)">Search for <q>([^<]*)</q> instead</a>', page)
+    assert link and link.group(2) == "cyber defence"
+    assert found(client, **dict(pair.split("=") for pair in link.group(1).split("&"))) == [item.get_absolute_url()]
+    # Nothing near: no spelling is made up.
+    _, page = page_for(client, q="qwxzkj")
+    assert "Search for <q>" not in page
+    assert "Check the spelling" in page
+
+
+def test_spelling_is_suggested_only_with_the_filters_still_finding_something(client, writer, reviewer):
+    make_source("Europol", slug="europol")
+    publish(make_release(source=make_source("NATO", slug="nato"), author=writer, title="Cyber defence centre"),
+            reviewer)
+    _, page = page_for(client, q="defnce", source="europol")
+    assert "Search for <q>" not in page
+    # Removing the filter alone finds nothing either ("defnce" is misspelt): not offered.
+    assert "Remove the filter" not in page
+    _, page = page_for(client, q="defnce", source="nato")
+    assert re.search(r'<a href="\?q=defence&amp;source=nato">Search for <q>defence</q> instead</a>', page)
+
+
+def test_a_scheduled_item_never_lends_a_word_to_a_suggestion(client, writer, reviewer):
+    scheduled = publish(make_release(author=writer, title="Zeppelin fleet announced"), reviewer,
+                        at=timezone.now() + timedelta(hours=2))
+    _, page = page_for(client, q="zepelin")
+    assert heading(page) == "No results for “zepelin”"
+    assert "Zeppelin" not in page and "zeppelin" not in page
+    publish(make_release(author=writer, title="Zeppelin museum reopens"), reviewer)
+    assert "Search for <q>Zeppelin</q> instead" in page_for(client, q="zepelin")[1]
+    assert scheduled.get_absolute_url() not in page_for(client, q="zeppelin")[1]
+
+
+def test_no_results_offers_to_remove_only_the_filters_that_are_in_the_way(client, writer, reviewer):
+    nato, europol = make_source("NATO", slug="nato"), make_source("Europol", slug="europol")
+    publish(make_release(source=nato, author=writer, title="Cyber defence centre"), reviewer)
+    publish(make_advisory(source=europol, author=writer, title="Press conference"), reviewer)
+    _, page = page_for(client, q="cyber", source="europol", kind="advisory")
+    assert heading(page) == "No results for “cyber”"
+    removals = re.findall(r'<a href="\?([^"]*)">Remove the filter ([^<]*)</a>', page)
+    # Without Europol, NATO's release is still not an advisory: only both removed would find it.
+    assert removals == []
+    _, page = page_for(client, q="cyber", source="europol", kind="release")
+    removals = re.findall(r'<a href="\?([^"]*)">Remove the filter ([^<]*)</a>', page)
+    assert [label for _, label in removals] == ["Source: Europol"]
+    assert removals[0][0] == "q=cyber&amp;kind=release"
+
+
+def test_chips_each_remove_exactly_one_filter(client, writer, reviewer):
+    make_source("NATO", slug="nato")
+    params = {"q": "cyber", "source": "nato", "kind": "release", "date_from": "2024-03-01", "date_to": "2024-03-31",
+              "page": "2"}
+    _, page = page_for(client, **params)
+    chips = CHIP.findall(page)
+    assert len(chips) == 5
+    for chip, removed in zip(chips, ["q", "source", "kind", "date_from", "date_to"]):
+        kept = dict(pair.split("=") for pair in chip.replace("&amp;", "&").split("&"))
+        assert kept == {key: value for key, value in params.items() if key not in (removed, "page")}
+    assert "Source: NATO" in page and "Kind: Press releases" in page and "From: 1 March 2024" in page
+    assert "Search: cyber" in page
+    assert CHIP.findall(page_for(client)[1]) == []  # nothing active, no chips
+
+
+def test_results_pages_are_noindex_and_lists_are_not(client, seed):
+    response, page = page_for(client, q="NATO")
+    assert '<meta name="robots" content="noindex">' in page and response["X-Robots-Tag"] == "noindex"
+    response, page = page_for(client, q="qwxzkj", source="nato")
+    assert '<meta name="robots" content="noindex">' in page and response["X-Robots-Tag"] == "noindex"
+    for params in ({}, {"kind": "advisory"}, {"source": "nato"}):
+        response, page = page_for(client, **params)
+        assert "noindex" not in page and "X-Robots-Tag" not in response
+    source_page = client.get(reverse("releases:source", args=["nato"]), {"q": "Moldova"})
+    assert source_page["X-Robots-Tag"] == "noindex"
+
+
+def test_suggestions_cost_nothing_when_a_search_finds_something(client, seed):
+    """The vocabulary is read only for a search that found nothing."""
+    for q, expect_vocabulary in (("NATO", False), ("Moldva", True)):
+        with CaptureQueriesContext(connection) as queries:
+            client.get(reverse("releases:home"), {"q": q, "source": "nato"})
+        sql = " ".join(query["sql"] for query in queries)
+        assert (("fts5vocab" in sql or "ts_stat" in sql or "_vocab" in sql)) is expect_vocabulary, q
+
+
+@override_settings(NEWSROOM_PAGE_SIZE=2)
+def test_only_the_page_rows_are_highlighted(client, writer, reviewer):
+    """Highlighting parses each document again: only the page's rows, read by their keys."""
+    for number in range(6):
+        publish(make_release(author=writer, title=f"Summit note {number}"), reviewer)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("releases:home"), {"q": "summit"})
+    assert response.content.decode().count("<mark>Summit</mark>") == 2
+    highlighting = [q["sql"] for q in queries if "highlight(" in q["sql"] or "ts_headline(" in q["sql"]]
+    assert len(highlighting) == 1  # the releases of the page; no advisory matched
+    # The page's two rows and the one after them, read to know whether there is a next page.
+    assert re.search(r'"id" IN \(\d+, \d+, \d+\)', highlighting[0]), highlighting[0]

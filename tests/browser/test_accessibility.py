@@ -39,6 +39,8 @@ def test_public_pages_have_no_serious_accessibility_violations(visitor, demo_wee
     pages = {
         "home": "/",
         "home, filtered with a bad date": "/?source=nato&date_from=not-a-date",
+        "search results, highlighted, with chips": "/?q=NATO+Moldova&source=nato",
+        "search without results, with suggestions": "/?q=chisinu&kind=advisory",
         "release": release.get_absolute_url(),
         "withdrawn release": withdrawn.get_absolute_url(),
         "advisory": advisory.get_absolute_url(),
