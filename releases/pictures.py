@@ -347,8 +347,8 @@ def new_key():
     return uuid.uuid4().hex
 
 
-def folder_for(key):
-    return f"{FOLDER}/{key}"
+def folder_for(key, root=FOLDER):
+    return f"{root}/{key}"
 
 
 def store(clean, storage):
@@ -375,9 +375,9 @@ def store(clean, storage):
     return key, original, renditions
 
 
-def delete_folder(key, storage):
+def delete_folder(key, storage, root=FOLDER):
     """Remove every file stored under ``key`` (and, on a filesystem, the emptied folder)."""
-    folder = folder_for(key)
+    folder = folder_for(key, root)
     try:
         _, files = storage.listdir(folder)
     except FileNotFoundError:
