@@ -243,3 +243,35 @@ def test_an_item_without_pictures_or_documents_has_no_kit(client, writer, review
     release = publish(make_release(author=writer, slug="bare"), reviewer)
     assert client.get(reverse("releases:release-media-kit", args=["bare"])).status_code == 404
     assert "Media kit" not in client.get(release.get_absolute_url()).content.decode()
+
+
+# --- the admin ------------------------------------------------------------------------------
+
+
+def post_document(client, release, name, content):
+    from .test_pictures import change_url, release_form
+
+    data = release_form(release)
+    data.update({
+        "documents-TOTAL_FORMS": "1", "documents-INITIAL_FORMS": "0",
+        "documents-0-file": SimpleUploadedFile(name, content), "documents-0-title": "Communiqué de Chișinău",
+        "documents-0-language": "ro", "documents-0-position": "0",
+    })
+    return client.post(change_url(release), data)
+
+
+def test_editors_attach_documents_in_the_admin_inline_and_see_clear_errors(client, writer):
+    client.force_login(writer)
+    release = make_release(author=writer, title="Ministers meet")
+    response = post_document(client, release, "brief.pdf", pdf_bytes("js"))
+    assert response.status_code == 200
+    assert "This PDF contains JavaScript (/JavaScript)" in response.content.decode()
+    assert not Document.objects.exists()
+
+    response = post_document(client, release, "Communiqué.pdf", pdf_bytes())
+    assert response.status_code == 302
+    document = release.documents.get()
+    assert (document.title, document.language, document.filename, document.kind) == (
+        "Communiqué de Chișinău", "ro", "Communiqué.pdf", "pdf")
+    page = client.get(reverse("admin:releases_release_change", args=[release.pk])).content.decode()
+    assert document.get_absolute_url() in page and "Communiqué.pdf" in page
