@@ -223,6 +223,7 @@ def test_a_large_kit_is_built_once_by_the_worker_and_cached(client, writer, revi
     first, again = client.get(url), client.get(url)
     assert first.status_code == again.status_code == 202
     assert "being prepared" in first.content.decode() and first["Retry-After"] == "10"
+    assert f'href="{url}">Try the download again' in first.content.decode()
     assert not storage.exists(documents.kit_name(release))  # nothing built in the request
     assert DBTaskResult.objects.count() == 1  # reloading enqueues no second build
 
