@@ -441,6 +441,22 @@ class SharedFiles:
     the files go only when no row uses the key any more.
     """
 
+    def save(self, *args, **kwargs):
+        """A new or replaced upload is checked and stored under a new key (``store_upload``)."""
+        replaced_key = None
+        upload = getattr(self, self.file_field)
+        if upload and not upload._committed:
+            replaced_key = self.key or None
+            self.store_upload(upload.file)
+        super().save(*args, **kwargs)
+        if replaced_key:
+            self._delete_files_when_unused(replaced_key)
+
+    def delete(self, *args, **kwargs):
+        result = super().delete(*args, **kwargs)
+        self._delete_files_when_unused(self.key)
+        return result
+
     def _delete_files_when_unused(self, key):
         """After commit (a rollback keeps the row, so it keeps its files), unless another edition still uses them."""
         model = type(self)
@@ -549,23 +565,11 @@ class Picture(SharedFiles, models.Model):
 
     # --- saving and deleting -----------------------------------------------------
 
-    def save(self, *args, **kwargs):
-        """A new or replaced upload is cleaned and stored with its renditions under a new key."""
-        replaced_key = None
-        if self.image and not self.image._committed:
-            upload = self.image.file
-            clean = upload.clean if isinstance(upload, pictures.PictureUpload) else pictures.clean_upload(upload).clean
-            replaced_key = self.key or None
-            self.key, self.image, self.renditions = pictures.store(clean, self.image.storage)
-            self.width, self.height = clean.width, clean.height
-        super().save(*args, **kwargs)
-        if replaced_key:
-            self._delete_files_when_unused(replaced_key)
-
-    def delete(self, *args, **kwargs):
-        result = super().delete(*args, **kwargs)
-        self._delete_files_when_unused(self.key)
-        return result
+    def store_upload(self, upload):
+        """Clean the upload and store it with its renditions under a new key."""
+        clean = upload.clean if isinstance(upload, pictures.PictureUpload) else pictures.clean_upload(upload).clean
+        self.key, self.image, self.renditions = pictures.store(clean, self.image.storage)
+        self.width, self.height = clean.width, clean.height
 
 
 class Document(SharedFiles, models.Model):
@@ -617,20 +621,8 @@ class Document(SharedFiles, models.Model):
     def kind_label(self):
         return documents.KINDS[self.kind].label
 
-    def save(self, *args, **kwargs):
-        """A new or replaced upload is checked and stored under a new key."""
-        replaced_key = None
-        if self.file and not self.file._committed:
-            upload = self.file.file
-            clean = upload.clean if isinstance(upload, documents.DocumentUpload) else documents.check_upload(upload)
-            replaced_key = self.key or None
-            self.key, self.file = documents.store(clean, self.file.storage)
-            self.kind, self.size, self.filename = clean.kind, clean.size, clean.filename
-        super().save(*args, **kwargs)
-        if replaced_key:
-            self._delete_files_when_unused(replaced_key)
-
-    def delete(self, *args, **kwargs):
-        result = super().delete(*args, **kwargs)
-        self._delete_files_when_unused(self.key)
-        return result
+    def store_upload(self, upload):
+        """Check the upload and store it under a new key."""
+        clean = upload.clean if isinstance(upload, documents.DocumentUpload) else documents.check_upload(upload)
+        self.key, self.file = documents.store(clean, self.file.storage)
+        self.kind, self.size, self.filename = clean.kind, clean.size, clean.filename

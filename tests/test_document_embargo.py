@@ -7,7 +7,6 @@ pre-brief's personal link reaches the documents, and only while it is valid.
 import re
 from datetime import timedelta
 
-import pytest
 import time_machine
 from django.urls import reverse
 from django.utils import timezone
@@ -16,21 +15,9 @@ from distribution import services
 from distribution.models import Delivery
 from releases.models import Document
 
-from .factories import make_advisory, make_document, make_release, make_source, make_user, publish
+from .factories import make_document, make_release, make_source, make_user, publish
 from .journalists.factories import make_journalist, make_list
-from .test_picture_embargo import public_surfaces
-
-FACTORIES = {"release": make_release, "advisory": make_advisory}
-
-
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-
-
-@pytest.fixture(params=["release", "advisory"])
-def make_item(request):
-    return FACTORIES[request.param]
+from .test_picture_embargo import make_item, media, public_surfaces  # noqa: F401  (fixtures)
 
 
 def statuses(client, item, document):
