@@ -167,6 +167,16 @@ def test_a_new_edition_shares_its_documents_and_files_go_when_no_row_uses_them(w
     assert not storage.exists(document.file.name)
 
 
+def test_prune_command_deletes_only_document_files_nobody_uses(writer):
+    kept = make_document(make_release(author=writer))
+    orphan = make_document(make_release(author=writer))
+    Document.objects.filter(pk=orphan.pk).delete()  # a bulk delete: no per-object clean-up
+    output = io.StringIO()
+    call_command("prune_pictures", min_age_minutes=0, stdout=output)
+    assert "1 unused document(s)" in output.getvalue()
+    assert kept.file.storage.exists(kept.file.name) and not kept.file.storage.exists(orphan.file.name)
+
+
 # --- the ZIP ------------------------------------------------------------------------------
 
 
