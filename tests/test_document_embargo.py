@@ -134,3 +134,13 @@ def test_the_prebrief_link_reaches_the_documents_only_while_it_is_valid(client, 
         assert statuses(client, release, document) == (200, 200)
     services.revoke(Delivery.objects.all())
     assert client.get(href).status_code == 404
+
+
+def test_without_documents_the_preview_shows_no_empty_media_kit(client, writer):
+    """Pictures alone make a kit on the public page (the ZIP), not in the preview, which has no ZIP."""
+    from .factories import make_picture
+
+    release = make_release(author=writer)
+    make_picture(release)
+    client.force_login(writer)
+    assert "Media kit" not in client.get(reverse("releases:preview", args=["release", release.pk])).content.decode()
