@@ -412,6 +412,22 @@ def write_kit(item, output):
                     target.write(chunk)
 
 
+def ready_kit(item, storage):
+    """
+    The kit as an open file: the one built earlier, or zipped now when it is small (up to
+    ``NEWSROOM_MEDIA_KIT_INLINE_BYTES``); None when it is large and not built yet (the worker's job).
+    """
+    name = kit_name(item)
+    if storage.exists(name):
+        return storage.open(name, "rb")
+    if kit_size(item) > settings.NEWSROOM_MEDIA_KIT_INLINE_BYTES:
+        return None
+    output = tempfile.TemporaryFile()
+    write_kit(item, output)
+    output.seek(0)
+    return output
+
+
 def build_kit(item, storage):
     """Build the kit into storage under ``kit_name`` (once: an existing one is kept). Returns its name."""
     name = kit_name(item)

@@ -1,6 +1,5 @@
 import heapq
 import itertools
-import tempfile
 
 from csp.constants import SELF
 from django.conf import settings
@@ -297,26 +296,21 @@ def media_kit(request, kind, slug):
     item = get_object_or_404(model.objects.published().prefetch_related("pictures", "documents"), slug=slug)
     if not (item.pictures.all() or item.documents.all()):
         raise Http404
-    filename = f"{item.slug}-media-kit.zip"
-    storage = Document._meta.get_field("file").storage
-    name = documents.kit_name(item)
-    if storage.exists(name):
-        response = FileResponse(storage.open(name, "rb"), as_attachment=True, filename=filename)
-    elif documents.kit_size(item) <= settings.NEWSROOM_MEDIA_KIT_INLINE_BYTES:
-        output = tempfile.TemporaryFile()
-        documents.write_kit(item, output)
-        output.seek(0)
-        response = FileResponse(output, as_attachment=True, filename=filename, content_type="application/zip")
-    else:
+    try:
+        kit = documents.ready_kit(item, Document._meta.get_field("file").storage)
+    except OSError:  # a stored file gone missing: nothing to offer, and never a 500
+        raise Http404 from None
+    if kit is None:
         from .tasks import build_media_kit
 
         # One enqueueing per kit while it is being built, however often the page is reloaded.
-        if cache.add(f"media-kit-queued:{name}", True, timeout=600):
+        if cache.add(f"media-kit-queued:{documents.kit_name(item)}", True, timeout=600):
             build_media_kit.enqueue(item._meta.label, item.pk)
         response = render(request, "releases/media_kit_preparing.html", {"item": item}, status=202)
         response["Retry-After"] = "10"
         response["Cache-Control"] = "no-store"
         return response
+    response = FileResponse(kit, as_attachment=True, filename=f"{item.slug}-media-kit.zip", content_type="application/zip")
     return attachment_cache_headers(response, public=True)
 
 

@@ -103,6 +103,8 @@ def test_the_object_walk_alone_finds_a_document_level_script():
 @pytest.mark.parametrize("content, message", [
     (ooxml_bytes(extra={"word/vbaProject.bin": b"\xd0\xcf\x11\xe0 macro"}), "macros"),
     (ooxml_bytes("application/vnd.ms-word.document.macroEnabled.main+xml"), "macros"),
+    (ooxml_bytes(XLSX_MAIN, extra={"xl/vbaProject.bin": b"\xd0\xcf\x11\xe0 macro"}), "macros"),
+    (ooxml_bytes("application/vnd.ms-excel.sheet.macroEnabled.main+xml"), "macros"),
     (ooxml_bytes("application/vnd.openxmlformats-officedocument.presentationml.presentation.main+xml"),
      "not a Word or Excel document"),
     (ooxml_bytes(extra={"../../evil.sh": "rm -rf /"}), "unsafe or duplicate names"),
@@ -248,6 +250,14 @@ def test_a_large_kit_is_built_once_by_the_worker_and_cached(client, writer, revi
 
     release.withdraw(reviewer, "Issued in error.")
     assert client.get(url).status_code == 404  # the cached kit is no longer served
+
+
+def test_a_kit_whose_stored_file_went_missing_is_a_404_not_a_500(client, writer, reviewer):
+    release = publish(make_release(author=writer, slug="lost"), reviewer)
+    document = make_document(release)
+    document.file.storage.delete(document.file.name)
+    assert client.get(reverse("releases:release-media-kit", args=["lost"])).status_code == 404
+    assert client.get(document.get_absolute_url()).status_code == 404
 
 
 def test_an_item_without_pictures_or_documents_has_no_kit(client, writer, reviewer):
