@@ -658,3 +658,11 @@ def erase_deliveries(address):
 
 def embargo_picture_path(signed, picture, name):
     return reverse("distribution:embargo-picture", args=[signed, picture.key, name.rsplit("/", 1)[-1]])
+
+
+def embargo_documents(signed, edition):
+    """The edition's documents, each with its address through the personal link as ``download_url``."""
+    documents = list(edition.documents.all())
+    for document in documents:
+        document.download_url = reverse("distribution:embargo-document", args=[signed, document.key])
+    return documents

@@ -10,7 +10,7 @@ from django.http import FileResponse, Http404, HttpResponseGone, HttpResponseRed
 from django.shortcuts import render
 from django.utils.cache import add_never_cache_headers, patch_cache_control
 
-from releases import pictures
+from releases import documents, pictures
 
 from . import services
 from .models import EmbargoOpening
@@ -51,6 +51,7 @@ def embargo(request, signed):
         "kind": type(edition)._meta.verbose_name,
         "embargo_until": services.embargo_until_text(edition.published_at),
         "pictures": pictures_,
+        "documents": services.embargo_documents(signed, edition),
         "contacts": edition.contacts.filter(is_public=True),
     })
     return no_store(response)
@@ -70,3 +71,14 @@ def embargo_picture(request, signed, key, name):
     except OSError:
         raise Http404 from None
     return no_store(FileResponse(stored, content_type=pictures.CONTENT_TYPES[stored_name.rsplit(".", 1)[-1]]))
+
+
+def embargo_document(request, signed, key):
+    """A media-kit document of the embargoed item, through the link only."""
+    delivery, edition = valid_delivery(signed)
+    if edition is None:
+        raise Http404
+    document = edition.documents.filter(key=key).first()
+    if document is None:
+        raise Http404
+    return no_store(documents.file_response(document))

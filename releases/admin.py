@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import connection, models, transaction
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect, JsonResponse
+from django.template.defaultfilters import filesizeformat
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -18,8 +19,9 @@ from django.utils.translation import gettext_lazy as _
 from . import admin_panels, localtime, presence
 from .compare_views import CompareView, compare_link
 from .desk import DeskFilter, returned_marker
+from .documents import DocumentField
 from .forms import EditionForm, NormalisedTextForm, PublicationTimeForm
-from .models import Advisory, AdvisoryTemplate, Contact, Picture, ProgrammeEntry, Release, Source
+from .models import Advisory, AdvisoryTemplate, Contact, Document, Picture, ProgrammeEntry, Release, Source
 from .pictures import PictureField
 from .text import normalise_text
 from .workflow import LIVE_STATES, TRANSITIONS, WORKING_STATES, StaleEdit, State, TransitionError
@@ -571,6 +573,39 @@ class PictureInline(admin.StackedInline):
         return (obj is None or obj.editable) and super().has_delete_permission(request, obj)
 
 
+class DocumentForm(NormalisedTextForm):
+    """A document's upload is checked by its content (see ``documents``) before anything is stored."""
+
+    file = DocumentField(label=_("File"))
+
+    class Meta:
+        model = Document
+        fields = ["file", "title", "language", "position"]
+
+
+class DocumentInline(PictureInline):
+    """The media kit's documents of one edition: editable while it is a draft, like its pictures."""
+
+    model = Document
+    form = DocumentForm
+    formset = forms.BaseInlineFormSet
+    fields = ["current", "file", "title", "language", "position"]
+    readonly_fields = ["current"]
+    verbose_name = _("media-kit document")
+
+    @admin.display(description=_("current file"))
+    def current(self, document):
+        if not document.pk:
+            return "—"
+        # Through the checking view, which lets staff fetch a draft's documents, never a storage URL.
+        return format_html('<a href="{}">{}</a> ({}, {})', document.get_absolute_url(), document.filename,
+                           document.kind_label, filesizeformat(document.size))
+
+    def get_fields(self, request, obj=None):
+        fields = admin.StackedInline.get_fields(self, request, obj)
+        return [name for name in fields if name != "file"] if obj is not None and not obj.editable else fields
+
+
 class LogoInline(admin.StackedInline):
     model = Picture
     fk_name = "source"
@@ -583,7 +618,7 @@ class LogoInline(admin.StackedInline):
 
 @admin.register(Release)
 class ReleaseAdmin(PublishableAdmin):
-    inlines = [PictureInline]
+    inlines = [PictureInline, DocumentInline]
     list_filter = PublishableAdmin.list_filter + ["category"]
     fieldsets = [
         (None, {"fields": ["source", "category", "title", "slug", "summary", "body", "original_url", "contacts"]}),
@@ -594,7 +629,7 @@ class ReleaseAdmin(PublishableAdmin):
 @admin.register(Advisory)
 class AdvisoryAdmin(PublishableAdmin):
     list_display = PublishableAdmin.list_display[:2] + ["event_start", "needs_attention"] + PublishableAdmin.list_display[2:]
-    inlines = [ProgrammeEntryInline, PictureInline]
+    inlines = [ProgrammeEntryInline, PictureInline, DocumentInline]
     autocomplete_fields = ["contacts", "follow_up"]
     fieldsets = [
         (None, {"fields": ["source", "title", "slug", "summary", "body", "original_url"]}),

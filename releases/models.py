@@ -2,7 +2,7 @@ import re
 import zoneinfo
 from datetime import date, datetime, time, timedelta
 
-from django.conf import settings
+from django.conf import global_settings, settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models, transaction
@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from . import pictures, public
+from . import documents, pictures, public
 from .workflow import Publishable, PublishableQuerySet, State, Transition  # noqa: F401  (re-exported)
 
 HANDLE_RE = re.compile(r"@[A-Za-z0-9_]{1,30}")
@@ -164,11 +164,16 @@ class Illustrated:
     def gallery(self):
         return [picture for picture in self.pictures.all() if not picture.is_lead]
 
+    @property
+    def media_kit_url(self):
+        """"Download all": the pictures' originals and the documents in one ZIP (see ``views.media_kit``)."""
+        return reverse(f"releases:{self.kind}-media-kit", kwargs={"slug": self.slug})
+
     def delete(self, *args, **kwargs):
-        # One by one, so each picture removes its files when no other edition shares them.
+        # One by one, so each picture and document removes its files when no other edition shares them.
         with transaction.atomic():
-            for picture in self.pictures.all():
-                picture.delete()
+            for attached in [*self.pictures.all(), *self.documents.all()]:
+                attached.delete()
             return super().delete(*args, **kwargs)
 
 
@@ -200,7 +205,7 @@ class Release(HasContacts, Illustrated, Publishable):
     contacts = models.ManyToManyField(Contact, blank=True, related_name="releases")
 
     rendered_fields = {"body": "body_html"}
-    copied_child_relations = ("pictures",)
+    copied_child_relations = ("pictures", "documents")
     kind = "release"
 
     class Meta(Publishable.Meta):
@@ -266,7 +271,7 @@ class Advisory(HasContacts, Illustrated, Publishable):
     original_url = models.URLField(_("original URL"), max_length=500, blank=True)
 
     rendered_fields = {"body": "body_html"}
-    copied_child_relations = ("programme", "pictures")
+    copied_child_relations = ("programme", "pictures", "documents")
     #: A duplicate is a new event: last time's follow-up release isn't its follow-up.
     fields_not_duplicated = ("follow_up",)
     kind = "advisory"
@@ -454,20 +459,26 @@ class ProgrammeEntry(models.Model):
         return f"{self.time:%H:%M} {self.description}"
 
 
-class PictureQuerySet(models.QuerySet):
+class AttachmentQuerySet(models.QuerySet):
+    """Files attached to editions (pictures, documents): public exactly when their edition is."""
+
+    #: Rows public whatever their edition (a source's logo, for pictures).
+    always_public = None
+
+    def _with_always_public(self, condition):
+        return condition if self.always_public is None else self.always_public | condition
+
     def public(self):
-        """Pictures anyone may fetch: a source's logo, or on an edition the public sees right now."""
-        return self.filter(
-            Q(source__isnull=False)
-            | Q(release__in=Release.objects.published())
-            | Q(advisory__in=Advisory.objects.published())
-        )
+        """What anyone may fetch: on an edition the public sees right now."""
+        return self.filter(self._with_always_public(
+            Q(release__in=Release.objects.published()) | Q(advisory__in=Advisory.objects.published())
+        ))
 
     def previewable_by(self, user):
-        """Pictures a staff member may see before they are public: on anything they may preview."""
+        """What a staff member may see before it is public: on anything they may preview."""
         if not (user.is_active and user.is_staff):
             return self.none()
-        visible = Q(source__isnull=False)
+        visible = Q(pk__in=[]) if self.always_public is None else self.always_public
         if user.has_perm("releases.view_release"):
             visible |= Q(release__isnull=False)
         if user.has_perm("releases.view_advisory"):
@@ -475,7 +486,45 @@ class PictureQuerySet(models.QuerySet):
         return self.filter(visible)
 
 
-class Picture(models.Model):
+class PictureQuerySet(AttachmentQuerySet):
+    always_public = Q(source__isnull=False)
+
+
+class SharedFiles:
+    """
+    Rows whose files live under a random ``key`` that a new edition's copy shares:
+    the files go only when no row uses the key any more.
+    """
+
+    def save(self, *args, **kwargs):
+        """A new or replaced upload is checked and stored under a new key (``store_upload``)."""
+        replaced_key = None
+        upload = getattr(self, self.file_field)
+        if upload and not upload._committed:
+            replaced_key = self.key or None
+            self.store_upload(upload.file)
+        super().save(*args, **kwargs)
+        if replaced_key:
+            self._delete_files_when_unused(replaced_key)
+
+    def delete(self, *args, **kwargs):
+        result = super().delete(*args, **kwargs)
+        self._delete_files_when_unused(self.key)
+        return result
+
+    def _delete_files_when_unused(self, key):
+        """After commit (a rollback keeps the row, so it keeps its files), unless another edition still uses them."""
+        model = type(self)
+        storage = self._meta.get_field(self.file_field).storage
+
+        def delete():
+            if not model.objects.filter(key=key).exists():
+                self.delete_folder(key, storage)
+
+        transaction.on_commit(delete)
+
+
+class Picture(SharedFiles, models.Model):
     """
     A photograph on one edition of a release or advisory (the lead picture or one
     of the gallery), or a source's logo.
@@ -505,6 +554,9 @@ class Picture(models.Model):
     position = models.PositiveSmallIntegerField(default=0, help_text=_("Order in the gallery, smallest first."))
 
     objects = PictureQuerySet.as_manager()
+
+    file_field = "image"
+    delete_folder = staticmethod(pictures.delete_folder)
 
     class Meta:
         ordering = ["position", "pk"]
@@ -568,30 +620,64 @@ class Picture(models.Model):
 
     # --- saving and deleting -----------------------------------------------------
 
-    def save(self, *args, **kwargs):
-        """A new or replaced upload is cleaned and stored with its renditions under a new key."""
-        replaced_key = None
-        if self.image and not self.image._committed:
-            upload = self.image.file
-            clean = upload.clean if isinstance(upload, pictures.PictureUpload) else pictures.clean_upload(upload).clean
-            replaced_key = self.key or None
-            self.key, self.image, self.renditions = pictures.store(clean, self.image.storage)
-            self.width, self.height = clean.width, clean.height
-        super().save(*args, **kwargs)
-        if replaced_key:
-            self._delete_files_when_unused(replaced_key)
+    def store_upload(self, upload):
+        """Clean the upload and store it with its renditions under a new key."""
+        clean = upload.clean if isinstance(upload, pictures.PictureUpload) else pictures.clean_upload(upload).clean
+        self.key, self.image, self.renditions = pictures.store(clean, self.image.storage)
+        self.width, self.height = clean.width, clean.height
 
-    def delete(self, *args, **kwargs):
-        result = super().delete(*args, **kwargs)
-        self._delete_files_when_unused(self.key)
-        return result
 
-    def _delete_files_when_unused(self, key):
-        """After commit (a rollback keeps the row, so it keeps its files), unless another edition still uses them."""
-        storage = self._meta.get_field("image").storage
+class Document(SharedFiles, models.Model):
+    """
+    A document of an edition's media kit: a PDF, Word, Excel, OpenDocument or text file.
 
-        def delete():
-            if not Picture.objects.filter(key=key).exists():
-                pictures.delete_folder(key, storage)
+    Checked by its content at upload (see ``documents``) and stored as it came under a
+    random ``key``; a new edition copies the row and shares the file, which goes only
+    when no row uses its key any more. Served by ``releases:document-file``, which checks
+    that the edition is public, exactly like pictures.
+    """
 
-        transaction.on_commit(delete)
+    release = models.ForeignKey(Release, null=True, blank=True, on_delete=models.CASCADE, related_name="documents")
+    advisory = models.ForeignKey(Advisory, null=True, blank=True, on_delete=models.CASCADE, related_name="documents")
+    file = models.FileField(_("file"), max_length=200)
+    key = models.CharField(max_length=32, editable=False, db_index=True)
+    title = models.CharField(max_length=300, help_text=_("What readers see in the list: “Fact sheet: the 2025 summit”."))
+    language = models.CharField(
+        max_length=10, blank=True, choices=global_settings.LANGUAGES,
+        help_text=_("The document's language, when it is not the page's."),
+    )
+    #: The uploaded name made safe (Unicode kept): the name of the download and in the ZIP.
+    filename = models.CharField(max_length=200, editable=False)
+    kind = models.CharField(max_length=10, choices=documents.KIND_CHOICES, editable=False)
+    size = models.PositiveBigIntegerField(editable=False)
+    position = models.PositiveSmallIntegerField(default=0, help_text=_("Order in the media kit, smallest first."))
+
+    objects = AttachmentQuerySet.as_manager()
+
+    file_field = "file"
+    delete_folder = staticmethod(documents.delete_folder)
+
+    class Meta:
+        ordering = ["position", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(release__isnull=False, advisory__isnull=True) | Q(release__isnull=True, advisory__isnull=False)),
+                name="releases_document_one_owner",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("releases:document-file", kwargs={"key": self.key})
+
+    @property
+    def kind_label(self):
+        return documents.KINDS[self.kind].label
+
+    def store_upload(self, upload):
+        """Check the upload and store it under a new key."""
+        clean = upload.clean if isinstance(upload, documents.DocumentUpload) else documents.check_upload(upload)
+        self.key, self.file = documents.store(clean, self.file.storage)
+        self.kind, self.size, self.filename = clean.kind, clean.size, clean.filename

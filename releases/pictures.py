@@ -347,8 +347,8 @@ def new_key():
     return uuid.uuid4().hex
 
 
-def folder_for(key):
-    return f"{FOLDER}/{key}"
+def folder_for(key, root=FOLDER):
+    return f"{root}/{key}"
 
 
 def store(clean, storage):
@@ -375,9 +375,9 @@ def store(clean, storage):
     return key, original, renditions
 
 
-def delete_folder(key, storage):
+def delete_folder(key, storage, root=FOLDER):
     """Remove every file stored under ``key`` (and, on a filesystem, the emptied folder)."""
-    folder = folder_for(key)
+    folder = folder_for(key, root)
     try:
         _, files = storage.listdir(folder)
     except FileNotFoundError:
@@ -387,7 +387,7 @@ def delete_folder(key, storage):
     storage.delete(folder)
 
 
-def prune(storage, used_keys, older_than):
+def prune(storage, used_keys, older_than, root=FOLDER):
     """
     Delete the folders of keys no picture uses, whose files are older than ``older_than``
     (an aware datetime; younger ones may belong to an upload whose row isn't committed yet).
@@ -397,14 +397,15 @@ def prune(storage, used_keys, older_than):
     Returns the keys deleted.
     """
     try:
-        keys, _ = storage.listdir(FOLDER)
+        keys, _ = storage.listdir(root)
     except FileNotFoundError:
         return []
     deleted = []
     for key in sorted(set(keys) - set(used_keys)):
-        _, files = storage.listdir(folder_for(key))
-        if all(storage.get_modified_time(f"{folder_for(key)}/{name}") < older_than for name in files):
-            delete_folder(key, storage)
+        folder = folder_for(key, root)
+        _, files = storage.listdir(folder)
+        if all(storage.get_modified_time(f"{folder}/{name}") < older_than for name in files):
+            delete_folder(key, storage, root)
             deleted.append(key)
     return deleted
 

@@ -16,6 +16,7 @@ WRITING = [
     "view_advisory", "add_advisory", "change_advisory", "delete_advisory",
     "view_programmeentry", "add_programmeentry", "change_programmeentry", "delete_programmeentry",
     "view_picture", "add_picture", "change_picture", "delete_picture",
+    "view_document", "add_document", "change_document", "delete_document",
     "view_source", "view_contact",
     # Recurring advisories' starting points (never public: see AdvisoryTemplate).
     "view_advisorytemplate", "add_advisorytemplate", "change_advisorytemplate", "delete_advisorytemplate",
@@ -29,7 +30,7 @@ ROLES = {
     "Press office": [
         "view_source", "add_source", "change_source", "delete_source",
         "view_contact", "add_contact", "change_contact", "delete_contact",
-        "view_release", "view_advisory", "view_programmeentry",
+        "view_release", "view_advisory", "view_programmeentry", "view_document",
         # Sources' logos.
         "view_picture", "add_picture", "change_picture", "delete_picture",
         # The media directory: journalists' personal data and the lists built from it.

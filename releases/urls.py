@@ -15,6 +15,9 @@ urlpatterns = [
     path("events/", views.EventsView.as_view(), name="events"),
     path("preview/<str:kind>/<int:pk>/", views.PreviewView.as_view(), name="preview"),
     path("pictures/<str:key>/<str:name>", views.picture_file, name="picture-file"),
+    path("documents/<str:key>/", views.document_file, name="document-file"),
+    path("releases/<slug:slug>/media-kit.zip", views.media_kit, {"kind": "release"}, name="release-media-kit"),
+    path("advisories/<slug:slug>/media-kit.zip", views.media_kit, {"kind": "advisory"}, name="advisory-media-kit"),
     # Feeds, calendars, sitemap: all start from published(); see feeds.py, calendar.py, sitemaps.py.
     path("feeds/latest.rss", public_cache(feeds.LatestFeed.as_view()), name="feed-rss"),
     path("feeds/latest.atom", public_cache(feeds.LatestAtomFeed.as_view()), name="feed-atom"),

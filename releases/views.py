@@ -4,17 +4,19 @@ import itertools
 from csp.constants import SELF
 from django.conf import settings
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
 from django.http import FileResponse, Http404, HttpResponse
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.views.generic import DetailView, ListView, TemplateView
 
-from . import calendar, events, paging, pictures, search
+from . import calendar, documents, events, paging, pictures, search
 from .caching import public_cache
 from .filters import EventFilter, NewsroomFilter
-from .models import Advisory, Contact, Picture, Release, Source
+from .models import Advisory, Contact, Document, Picture, Release, Source
 
 PUBLIC_CONTACTS = Prefetch("contacts", queryset=Contact.objects.filter(is_public=True).select_related("source"))
 MODELS = {"release": Release, "advisory": Advisory}
@@ -256,7 +258,7 @@ class PublishableDetailView(DetailView):
     context_object_name = "item"
 
     def get_queryset(self):
-        return with_related(self.model.objects.public_or_withdrawn())
+        return with_related(self.model.objects.public_or_withdrawn()).prefetch_related("documents")
 
 
 class ReleaseDetailView(PublishableDetailView):
@@ -333,6 +335,30 @@ class PreviewView(LoginRequiredMixin, TemplateView):
         return response
 
 
+def checked_attachment(request, model, key):
+    """
+    (row, is public) for a picture or document by its key: to anyone once public (its edition
+    is published and due), before that to staff who may preview the item; else 404.
+    """
+    attached = model.objects.public().filter(key=key).first()
+    public = attached is not None
+    if not public and request.user.is_authenticated:
+        attached = model.objects.previewable_by(request.user).filter(key=key).first()
+    if attached is None:
+        raise Http404
+    return attached, public
+
+
+def attachment_cache_headers(response, public):
+    if public:
+        # The file under a key never changes, but the item may be withdrawn: cache for a bounded time.
+        response["Cache-Control"] = f"public, max-age={settings.NEWSROOM_PICTURE_CACHE_SECONDS}"
+    else:
+        response["Cache-Control"] = "private, no-store"
+        response["X-Robots-Tag"] = "noindex"
+    return response
+
+
 def picture_file(request, key, name):
     """
     One stored file of a picture (original or rendition).
@@ -342,11 +368,8 @@ def picture_file(request, key, name):
     uncached. Anyone else gets a 404, even with the address, so a draft's pictures
     stay under embargo however their address leaks.
     """
-    picture = Picture.objects.public().filter(key=key).first()
-    public = picture is not None
-    if not public and request.user.is_authenticated:
-        picture = Picture.objects.previewable_by(request.user).filter(key=key).first()
-    stored_name = picture and picture.stored_names().get(name)
+    picture, public = checked_attachment(request, Picture, key)
+    stored_name = picture.stored_names().get(name)
     if not stored_name:
         raise Http404
     try:
@@ -354,14 +377,44 @@ def picture_file(request, key, name):
     except OSError:
         raise Http404 from None
     extension = stored_name.rsplit(".", 1)[-1]
-    response = FileResponse(stored, content_type=pictures.CONTENT_TYPES[extension])
-    if public:
-        # The file under a key never changes, but the item may be withdrawn: cache for a bounded time.
-        response["Cache-Control"] = f"public, max-age={settings.NEWSROOM_PICTURE_CACHE_SECONDS}"
-    else:
-        response["Cache-Control"] = "private, no-store"
-        response["X-Robots-Tag"] = "noindex"
-    return response
+    return attachment_cache_headers(FileResponse(stored, content_type=pictures.CONTENT_TYPES[extension]), public)
+
+
+def document_file(request, key):
+    """A media-kit document, as a download: checked exactly like a picture (see ``picture_file``)."""
+    document, public = checked_attachment(request, Document, key)
+    return attachment_cache_headers(documents.file_response(document), public)
+
+
+def media_kit(request, kind, slug):
+    """
+    "Download all": a published edition's picture originals and documents in one ZIP.
+
+    Only from ``published()``: a draft's, a scheduled or a withdrawn item's kit is a 404.
+    A small kit is zipped in the request; a large one (over ``NEWSROOM_MEDIA_KIT_INLINE_BYTES``)
+    is zipped once by the worker (``tasks.build_media_kit``) into storage, keyed by the
+    edition and its version, and the request answers 202 "being prepared" until it is there.
+    """
+    model = MODELS[kind]
+    item = get_object_or_404(model.objects.published().prefetch_related("pictures", "documents"), slug=slug)
+    if not (item.pictures.all() or item.documents.all()):
+        raise Http404
+    try:
+        kit = documents.ready_kit(item, Document._meta.get_field("file").storage)
+    except OSError:  # a stored file gone missing: nothing to offer, and never a 500
+        raise Http404 from None
+    if kit is None:
+        from .tasks import build_media_kit
+
+        # One enqueueing per kit while it is being built, however often the page is reloaded.
+        if cache.add(f"media-kit-queued:{documents.kit_name(item)}", True, timeout=600):
+            build_media_kit.enqueue(item._meta.label, item.pk)
+        response = render(request, "releases/media_kit_preparing.html", {"item": item}, status=202)
+        response["Retry-After"] = "10"
+        response["Cache-Control"] = "no-store"
+        return response
+    response = FileResponse(kit, as_attachment=True, filename=f"{item.slug}-media-kit.zip", content_type="application/zip")
+    return attachment_cache_headers(response, public=True)
 
 
 def healthz(request):

@@ -750,7 +750,7 @@ class Publishable(models.Model):
             for field in model._meta.many_to_many:
                 getattr(copy, field.name).set(getattr(self, field.name).all())
             for name in self.copied_child_relations:
-                if name == "pictures" and not with_pictures:
+                if name in ("pictures", "documents") and not with_pictures:
                     continue
                 foreign_key = getattr(self, name).field.name
                 for row in getattr(self, name).all():

@@ -102,3 +102,80 @@ def make_picture(owner, alt_text="Allied ministers at the table", name="photo.jp
     owner_field = {"Release": "release", "Advisory": "advisory", "Source": "source"}[type(owner).__name__]
     upload = SimpleUploadedFile(name, content if content is not None else image_bytes())
     return Picture.objects.create(**{owner_field: owner}, image=upload, alt_text=alt_text, **extra)
+
+
+def pdf_bytes(active=None):
+    """A real one-page PDF made with pypdf; ``active`` adds what a media kit refuses:
+    "js", "open-action", "launch", "aa", "embedded"."""
+    import io
+
+    from pypdf import PdfWriter
+    from pypdf.generic import DictionaryObject, NameObject, TextStringObject
+
+    writer = PdfWriter()
+    page = writer.add_blank_page(width=200, height=200)
+    script = DictionaryObject({NameObject("/S"): NameObject("/JavaScript"),
+                               NameObject("/JS"): TextStringObject("app.alert('hi')")})
+    if active == "js":
+        # A document-level script, in the catalog's name tree (what Acrobat's "Document JavaScripts" writes).
+        from pypdf.generic import ArrayObject
+        writer._root_object[NameObject("/Names")] = DictionaryObject({NameObject("/JavaScript"): DictionaryObject({
+            NameObject("/Names"): ArrayObject([TextStringObject("hi"), writer._add_object(script)])})})
+    elif active == "open-action":
+        writer._root_object[NameObject("/OpenAction")] = writer._add_object(script)
+    elif active == "launch":
+        writer._root_object[NameObject("/OpenAction")] = DictionaryObject({
+            NameObject("/S"): NameObject("/Launch"), NameObject("/F"): TextStringObject("calc.exe")})
+    elif active == "aa":
+        page[NameObject("/AA")] = DictionaryObject({NameObject("/O"): writer._add_object(script)})
+    elif active == "embedded":
+        writer.add_attachment("payload.exe", b"MZ\x90\x00 not really")
+    output = io.BytesIO()
+    writer.write(output)
+    return output.getvalue()
+
+
+DOCX_MAIN = "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
+XLSX_MAIN = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
+
+
+def ooxml_bytes(main_type=DOCX_MAIN, extra=None):
+    """A minimal Office Open XML package: [Content_Types].xml naming its main part, and that part."""
+    import io
+    import zipfile
+
+    part = "word/document.xml" if "wordprocessing" in main_type or "ms-word" in main_type else "xl/workbook.xml"
+    content_types = (
+        '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+        '<Default Extension="xml" ContentType="application/xml"/>'
+        f'<Override PartName="/{part}" ContentType="{main_type}"/></Types>'
+    )
+    output = io.BytesIO()
+    with zipfile.ZipFile(output, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", content_types)
+        archive.writestr(part, "<document>Déclaration de Chișinău</document>")
+        for name, data in (extra or {}).items():
+            archive.writestr(name, data)
+    return output.getvalue()
+
+
+def odt_bytes():
+    import io
+    import zipfile
+
+    output = io.BytesIO()
+    with zipfile.ZipFile(output, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.text")
+        archive.writestr("content.xml", "<office:document-content/>")
+    return output.getvalue()
+
+
+def make_document(owner, title="Fact sheet", name="fact-sheet.pdf", content=None, **extra):
+    """A media-kit document on a release or an advisory, stored as an upload would be."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from releases.models import Document
+
+    owner_field = {"Release": "release", "Advisory": "advisory"}[type(owner).__name__]
+    upload = SimpleUploadedFile(name, content if content is not None else pdf_bytes())
+    return Document.objects.create(**{owner_field: owner}, file=upload, title=title, **extra)

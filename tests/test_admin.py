@@ -24,6 +24,7 @@ def test_writer_creates_a_release_in_the_admin(client, writer):
         "source": source.pk, "category": "press_release", "title": "Allies meet in Chișinău",
         "slug": "allies-meet-in-chisinau", "summary": "A summary.",
         "body": "<p>Paragraph.</p><ul><li><p>a list item</p></li></ul><blockquote><p>“A quotation”</p></blockquote>", "original_url": "", "contacts": [contact.pk],
+        "documents-TOTAL_FORMS": "0", "documents-INITIAL_FORMS": "0",
         "pictures-TOTAL_FORMS": "0", "pictures-INITIAL_FORMS": "0",
     })
     assert response.status_code == 302, response.content.decode()[:2000]
@@ -278,6 +279,7 @@ def release_form(release, **changes):
         "source": release.source_id, "category": release.category, "title": release.title,
         "slug": release.slug, "summary": release.summary, "body": release.body, "original_url": "",
         "contacts": [contact.pk for contact in release.contacts.all()], "revision": release.revision,
+        "documents-TOTAL_FORMS": "0", "documents-INITIAL_FORMS": "0",
         "pictures-TOTAL_FORMS": "0", "pictures-INITIAL_FORMS": "0",
         "pictures-MIN_NUM_FORMS": "0", "pictures-MAX_NUM_FORMS": "1000",
     }

@@ -104,6 +104,7 @@ def test_a_slow_save_racing_a_submit_and_an_approval_does_not_undo_the_approval(
             "source": opened.source_id, "category": opened.category, "title": "Version two",
             "slug": opened.slug, "summary": "The writer's summary.", "body": opened.body, "original_url": "",
             "revision": opened.revision,
+            "documents-TOTAL_FORMS": "0", "documents-INITIAL_FORMS": "0",
             "pictures-TOTAL_FORMS": "1", "pictures-INITIAL_FORMS": "0",
             "pictures-MIN_NUM_FORMS": "0", "pictures-MAX_NUM_FORMS": "1000",
             "pictures-0-image": SimpleUploadedFile("big.png", image_bytes("PNG", size=(800, 600))),

@@ -156,6 +156,7 @@ def test_an_advisory_started_from_a_template_is_a_new_document_at_a_new_address(
         "accreditation": "", "live_stream": "", "video_download": "", "transcript": "",
         "programme-TOTAL_FORMS": "1", "programme-INITIAL_FORMS": "0",
         "programme-0-time": "11:00", "programme-0-description": "Briefing",
+        "documents-TOTAL_FORMS": "0", "documents-INITIAL_FORMS": "0",
         "pictures-TOTAL_FORMS": "0", "pictures-INITIAL_FORMS": "0",
     })
     assert response.status_code == 302, response.content.decode()[:3000]

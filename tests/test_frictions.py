@@ -78,6 +78,7 @@ def test_a_form_error_says_which_picture_file_to_choose_again(client, writer):
     response = client.post(reverse("admin:releases_release_change", args=[release.pk]), {
         "source": release.source_id, "category": release.category, "title": "", "slug": release.slug,
         "summary": "", "body": "", "original_url": "", "revision": release.revision,
+        "documents-TOTAL_FORMS": "0", "documents-INITIAL_FORMS": "0",
         "pictures-TOTAL_FORMS": "1", "pictures-INITIAL_FORMS": "0",
         "pictures-0-image": SimpleUploadedFile("council.jpg", image_bytes(), content_type="image/jpeg"),
         "pictures-0-alt_text": "The North Atlantic Council", "pictures-0-position": "0",
@@ -96,7 +97,8 @@ def test_no_file_message_when_no_picture_was_chosen(client, writer):
     client.force_login(writer)
     response = client.post(reverse("admin:releases_release_change", args=[release.pk]), {
         "source": release.source_id, "category": release.category, "title": "", "slug": release.slug,
-        "revision": release.revision, "pictures-TOTAL_FORMS": "0", "pictures-INITIAL_FORMS": "0",
+        "revision": release.revision, "documents-TOTAL_FORMS": "0", "documents-INITIAL_FORMS": "0",
+        "pictures-TOTAL_FORMS": "0", "pictures-INITIAL_FORMS": "0",
     })
     assert response.status_code == 200 and "Choose the picture file again" not in response.content.decode()
 

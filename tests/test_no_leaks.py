@@ -5,7 +5,8 @@ Hypothesis builds a newsroom of releases and advisories in random workflow
 states, then reads every public surface as an anonymous visitor — the home
 page, a search (highlighted snippets, and the spelling a search that finds
 nothing suggests), both source pages, the media events page, every item's own page (and an
-advisory's .ics), the RSS and Atom feeds, the calendar, the sitemap, pre-brief links and the
+advisory's .ics), the RSS and Atom feeds, the calendar, the sitemap, every item's media-kit
+document and ZIP, pre-brief links (and the documents they reach) and the
 daily digest a subscriber of everything would be mailed — and checks that
 each shows exactly the items that should be public, in their approved version.
 
@@ -38,7 +39,7 @@ from icalendar import Calendar
 from releases.models import Advisory, Release
 from releases.workflow import StaleEdit
 
-from .factories import make_advisory, make_release, make_source
+from .factories import make_advisory, make_document, make_release, make_source
 
 EXAMPLES = int(os.environ.get("NEWSROOM_LEAK_EXAMPLES", "200"))
 
@@ -68,6 +69,7 @@ class Item:
     source: int
     time_known: bool
     obj: object = None
+    document: object = None
 
     @property
     def live_version(self):
@@ -114,6 +116,8 @@ def create(item, sources, writer, reviewer, now):
         source=sources[item.source], author=writer, title=item.title(1), slug=f"item-{item.number}",
         summary=f"Summary {item.text(1)}.", body=f"Body {item.text(1)} newsroomword.", **extra,
     )
+    # A media-kit document, which each new edition shares: private exactly as long as the item.
+    item.document = make_document(edition, title="Fact sheet", name="fact-sheet.txt", content=b"Figures.")
     if item.state == "draft":
         return edition
     edition.submit(writer)
@@ -289,11 +293,21 @@ def test_no_surface_shows_what_is_not_public(client, writer, reviewer, items):
             if item.listed:
                 assert markers(ics.content.decode().replace("\r\n ", "")) == public_markers([item])
 
+    # Media kits: each item's document and "Download all" ZIP, for the listed items only.
+    for item in items:
+        expected = 200 if item.listed else 404
+        assert client.get(item.document.get_absolute_url()).status_code == expected, item.state
+        assert client.get(item.obj.media_kit_url).status_code == expected, item.state
+
     # Pre-briefed items: only a valid personal link shows them; a revoked or forged one shows nothing.
     for item in items:
         if item.state == "prebriefed":
             links = item.obj.embargo_links
             assert markers(get(client, links["valid"])) == {f"t{item.number}v1", f"s{item.number}v1"}
+            document_path = f"documents/{item.document.key}/"
+            assert document_path in get(client, links["valid"])
+            assert client.get(links["valid"] + document_path).status_code == 200
+            assert client.get(links["revoked"] + document_path).status_code in (404, 410)
             forged = links["valid"][:-3] + ("A" if links["valid"][-3] != "A" else "B") + links["valid"][-2:]
             for url in (links["revoked"], forged):
                 response = client.get(url)

@@ -57,6 +57,7 @@ def release_form(release, pictures=(), initial=0):
         "source": release.source_id, "category": release.category, "title": release.title,
         "slug": release.slug, "summary": release.summary, "body": release.body, "original_url": "",
         "revision": release.revision,
+        "documents-TOTAL_FORMS": "0", "documents-INITIAL_FORMS": "0",
         "pictures-TOTAL_FORMS": str(len(pictures)), "pictures-INITIAL_FORMS": str(initial),
         "pictures-MIN_NUM_FORMS": "0", "pictures-MAX_NUM_FORMS": "1000",
     }

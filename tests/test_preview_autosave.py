@@ -22,6 +22,7 @@ def form_data(release, **changes):
         "source": release.source_id, "category": release.category, "title": release.title,
         "slug": release.slug, "summary": release.summary, "body": release.body, "original_url": "",
         "revision": release.revision,
+        "documents-TOTAL_FORMS": "0", "documents-INITIAL_FORMS": "0",
         "pictures-TOTAL_FORMS": "0", "pictures-INITIAL_FORMS": "0",
         "pictures-MIN_NUM_FORMS": "0", "pictures-MAX_NUM_FORMS": "1000",
     }

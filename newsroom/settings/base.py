@@ -320,3 +320,7 @@ NEWSROOM_MAX_UPLOAD_BYTES = env_int("NEWSROOM_MAX_UPLOAD_BYTES", 20 * 1024 * 102
 NEWSROOM_PICTURE_WIDTHS = (320, 640, 1280)
 # How long browsers and CDNs may keep a public picture: a withdrawn item's pictures vanish after this.
 NEWSROOM_PICTURE_CACHE_SECONDS = env_int("NEWSROOM_PICTURE_CACHE_SECONDS", 3600)
+# Media kits (docs/pictures.md#media-kit): the byte limit per document; kits larger than the
+# second figure are zipped by the worker and cached in storage, smaller ones in the request.
+NEWSROOM_MAX_DOCUMENT_BYTES = env_int("NEWSROOM_MAX_DOCUMENT_BYTES", 20 * 1024 * 1024)
+NEWSROOM_MEDIA_KIT_INLINE_BYTES = env_int("NEWSROOM_MEDIA_KIT_INLINE_BYTES", 20 * 1024 * 1024)

@@ -210,3 +210,12 @@ def describe(violations):
         targets = ", ".join(" ".join(node["target"]) for node in violation["nodes"][:5])
         lines.append(f"[{violation['impact']}] {violation['id']}: {violation['help']} — {targets}")
     return "\n".join(lines)
+
+
+def with_media_kit(item):
+    """Two media-kit documents on ``item``: a PDF and a French text."""
+    from tests.factories import make_document
+
+    make_document(item, title="Fact sheet: NATO Day in Chișinău", name="Fact sheet – Chișinău.pdf")
+    make_document(item, title="Communiqué", name="communique.txt", content="Communiqué de presse.".encode(),
+                  language="fr", position=1)

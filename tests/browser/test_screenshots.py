@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from releases.models import Advisory, Contact, Release
 
-from .conftest import ARTIFACTS, DESKTOP, PHONE
+from .conftest import ARTIFACTS, DESKTOP, PHONE, with_media_kit
 
 pytestmark = pytest.mark.browser
 
@@ -26,9 +26,10 @@ def shoot(page, name):
 
 
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
-def test_screenshots_of_the_public_pages_and_the_admin(person, demo_week, writer, viewport):
+def test_screenshots_of_the_public_pages_and_the_admin(person, demo_week, writer, viewport, settings):
     release = Release.objects.get(slug="nato-encourages-scientific-cooperation-with-moldova-at-nato-day-in-chisinau")
     release.contacts.set(Contact.objects.filter(name="NATO Press Office"))
+    with_media_kit(release)
     advisory = Advisory.objects.get(slug="nato-secretary-general-meets-with-the-president-of-hungary")
     draft = release.start_new_draft(writer)
 
@@ -44,7 +45,12 @@ def test_screenshots_of_the_public_pages_and_the_admin(person, demo_week, writer
     shoot(page, "search-no-results")
     page.goto(release.get_absolute_url())
     expect(page.locator(".contacts")).to_contain_text("NATO Press Office")
+    expect(page.locator(".media-kit")).to_contain_text("Fact sheet: NATO Day in Chișinău")
     shoot(page, "release")
+    settings.NEWSROOM_MEDIA_KIT_INLINE_BYTES = 0  # the worker's "being prepared" page
+    page.goto(release.media_kit_url)
+    expect(page.get_by_role("heading", name="The media kit is being prepared")).to_be_visible()
+    shoot(page, "media-kit-preparing")
     page.goto(advisory.get_absolute_url())
     expect(page.locator(".programme")).to_be_visible()
     shoot(page, "advisory")
