@@ -1,14 +1,14 @@
 """
 The sitemap (``/sitemap.xml``): the home page, every public release and
-advisory, and the sources that have published something, each with the time
-it last changed. Withdrawn pages are left out: they carry ``noindex``.
+advisory, and the sources and topics that have published something, each with
+the time it last changed (a topic: its own). Withdrawn pages are left out: they carry ``noindex``.
 """
 from django.contrib.sitemaps import Sitemap
 from django.db.models import Exists, Max, OuterRef, Subquery
 from django.db.models.functions import Coalesce, Greatest
 from django.urls import reverse
 
-from .models import Advisory, Release, Source
+from .models import Advisory, Release, Source, Topic
 
 
 class PublishableSitemap(Sitemap):
@@ -55,6 +55,18 @@ class SourceSitemap(Sitemap):
         return source.lastmod
 
 
+class TopicSitemap(Sitemap):
+    def items(self):
+        def public_on(model):
+            # The join keeps the through row's own copy of "public" in step with published().
+            return Exists(model.objects.published().filter(tagged_topics__tag=OuterRef("pk"), tagged_topics__public_since__isnull=False))
+
+        return Topic.objects.filter(public_on(Release) | public_on(Advisory)).order_by("name")
+
+    def lastmod(self, topic):
+        return topic.updated_at
+
+
 class HomeSitemap(Sitemap):
     changefreq = "hourly"
 
@@ -74,4 +86,5 @@ SITEMAPS = {
     "releases": ReleaseSitemap,
     "advisories": AdvisorySitemap,
     "sources": SourceSitemap,
+    "topics": TopicSitemap,
 }
