@@ -151,5 +151,6 @@ def test_related_items_query_count_does_not_grow_with_topics_or_related(client, 
     with django_assert_num_queries(count_one):
         response = client.get(many.get_absolute_url())
     assert response.content.decode().count('class="related-item"') == 4
-    # Topics cost one query (none shown or many), related items one per kind, whatever their number.
+    # The item's topics cost one query (none or many); related items one for the candidates and one
+    # per kind that has any (here one kind), whatever their number.
     assert count_one - count_without == 2
