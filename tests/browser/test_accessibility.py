@@ -10,7 +10,7 @@ printed for the record.
 import pytest
 from playwright.sync_api import expect
 
-from releases.models import Advisory, Contact, Release
+from releases.models import Advisory, Contact, Release, Topic
 
 from .conftest import describe, require_axe, run_axe
 
@@ -43,6 +43,8 @@ def test_public_pages_have_no_serious_accessibility_violations(visitor, demo_wee
         "withdrawn release": withdrawn.get_absolute_url(),
         "advisory": advisory.get_absolute_url(),
         "source": release.source.get_absolute_url(),
+        "topic": "/topics/cooperation-scientifique/",
+        "empty topic": Topic.objects.create(name="Sécurité maritime").get_absolute_url(),
     }
     found = {}
     for name, url in pages.items():
