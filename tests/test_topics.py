@@ -268,3 +268,14 @@ def test_the_topic_index_follows_every_move_of_the_edition(writer, reviewer, nat
     assert (draft.tagged_topics.get().public_since, draft.tagged_topics.get().source) == (draft.published_at, europol)
     draft.withdraw(reviewer, "Issued in error.")
     assert draft.tagged_topics.get().public_since is None
+
+
+@pytest.mark.parametrize("group, may_pick, may_curate", [
+    ("Writers", True, False), ("Reviewers", True, False), ("Press office", True, True),
+])
+def test_the_role_matrix_for_topics(group, may_pick, may_curate):
+    """roles.py: everyone in the newsroom sees the list; only the press office changes it."""
+    user = make_user(group=group)
+    assert user.has_perm("releases.view_topic") is may_pick
+    for action in ("add", "change", "delete"):
+        assert user.has_perm(f"releases.{action}_topic") is may_curate, action
