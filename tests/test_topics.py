@@ -52,7 +52,7 @@ def test_a_topic_name_without_latin_letters_keeps_its_own_letters(client):
 
 def test_an_unknown_topic_is_404(client, cooperation):
     for url in ("/topics/no-such-topic/", "/topics/no-such-topic/feed.rss", "/topics/no-such-topic/feed.atom",
-                "/topics/%E2%80%8B/", "/topics/..%2f/"):
+                "/topics/%E2%80%8B/", "/topics/..%2f/", "/topics/%00/", "/topics/a%00b/feed.rss", "/topics/%FF/"):
         assert client.get(url).status_code == 404, url
 
 
