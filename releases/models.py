@@ -147,7 +147,7 @@ class Topic(TagBase):
     """
 
     description = models.TextField(blank=True, help_text=_("Shown at the top of the topic's public page."))
-    #: Moves the public pages' validators when a topic is renamed or described anew (see caching).
+    #: The sitemap's lastmod of the topic's page (its saves and deletions call ``public_changed``).
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
     class Meta:
@@ -230,11 +230,11 @@ class HasTopics:
         super()._save_workflow(*fields)
         self.topics.through.objects.filter(content_object=self).update(**TaggedEdition.copied_from(self))
 
-    def related(self, limit=4):
-        """Up to ``limit`` published items sharing a topic with this one: see ``topics.related_items``."""
-        from .topics import related_items
+    def related(self):
+        """The published items sharing a topic with this one (a few): see ``topics.related_items``."""
+        from .topics import related_items  # topics reads these models, so it is imported late
 
-        return related_items(self, limit)
+        return related_items(self)
 
 
 class Illustrated:
@@ -303,7 +303,9 @@ class Release(HasContacts, Illustrated, HasTopics, Publishable):
         help_text=_("Where the full text was first published, when this is a teaser."),
     )
     contacts = models.ManyToManyField(Contact, blank=True, related_name="releases")
-    topics = TaggableManager(_("topics"), to=Topic, through=TaggedRelease, blank=True, help_text=TOPICS_HELP, related_name="releases")
+    topics = TaggableManager(
+        _("topics"), to=Topic, through=TaggedRelease, blank=True, help_text=TOPICS_HELP, related_name="releases",
+    )
 
     rendered_fields = {"body": "body_html"}
     copied_child_relations = ("pictures",)
@@ -358,7 +360,9 @@ class Advisory(HasContacts, Illustrated, HasTopics, Publishable):
         help_text=_("The release published after the event; linked from the advisory once it is public."),
     )
     contacts = models.ManyToManyField(Contact, blank=True, related_name="advisories")
-    topics = TaggableManager(_("topics"), to=Topic, through=TaggedAdvisory, blank=True, help_text=TOPICS_HELP, related_name="advisories")
+    topics = TaggableManager(
+        _("topics"), to=Topic, through=TaggedAdvisory, blank=True, help_text=TOPICS_HELP, related_name="advisories",
+    )
     original_url = models.URLField(_("original URL"), max_length=500, blank=True)
 
     rendered_fields = {"body": "body_html"}

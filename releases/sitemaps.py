@@ -9,6 +9,7 @@ from django.db.models.functions import Coalesce, Greatest
 from django.urls import reverse
 
 from .models import Advisory, Release, Source, Topic
+from .topics import on_topic
 
 
 class PublishableSitemap(Sitemap):
@@ -58,8 +59,7 @@ class SourceSitemap(Sitemap):
 class TopicSitemap(Sitemap):
     def items(self):
         def public_on(model):
-            # The join keeps the through row's own copy of "public" in step with published().
-            return Exists(model.objects.published().filter(tagged_topics__tag=OuterRef("pk"), tagged_topics__public_since__isnull=False))
+            return Exists(on_topic(model.objects.published(), OuterRef("pk")))
 
         return Topic.objects.filter(public_on(Release) | public_on(Advisory)).order_by("name")
 
