@@ -279,3 +279,23 @@ def test_the_role_matrix_for_topics(group, may_pick, may_curate):
     assert user.has_perm("releases.view_topic") is may_pick
     for action in ("add", "change", "delete"):
         assert user.has_perm(f"releases.{action}_topic") is may_curate, action
+
+
+def test_a_hostile_topic_name_is_stored_clean_and_shown_escaped(client, press_officer, writer, reviewer, nato):
+    client.force_login(press_officer)
+    response = client.post(reverse("admin:releases_topic_add"), {
+        "name": "<script>alert(1)</script> “Novák\x0b& Chișinău”", "slug": "", "description": "Line\u2028break",
+    })
+    assert response.status_code == 302
+    topic = Topic.objects.get()
+    assert topic.name == "<script>alert(1)</script> “Novák & Chișinău”"
+    assert topic.slug == "scriptalert1script-novak-chisinau"
+    client.logout()
+    publish(on(make_release(source=nato, author=writer, title="Allies meet"), topic), reviewer)
+    page = client.get(topic.get_absolute_url()).content.decode()
+    assert "<script>alert(1)" not in page and "&lt;script&gt;alert(1)&lt;/script&gt; “Novák &amp; Chișinău”" in page
+    for name in ("releases:topic-feed-rss", "releases:topic-feed-atom"):
+        feed = feedparser.parse(client.get(reverse(name, args=[topic.slug])).content)
+        assert feed.bozo == 0 and feed.feed.title.startswith("<script>alert(1)</script> “Novák & Chișinău”")
+    release = Release.objects.get(title="Allies meet", state=State.PUBLISHED)
+    assert "&lt;script&gt;alert(1)" in client.get(release.get_absolute_url()).content.decode()
