@@ -3,6 +3,7 @@ import json
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
+from django.contrib.admin.widgets import FilteredSelectMultiple
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import connection, models, transaction
@@ -21,7 +22,7 @@ from .compare_views import CompareView, compare_link
 from .desk import DeskFilter, returned_marker
 from .documents import DocumentField
 from .forms import EditionForm, NormalisedTextForm, PublicationTimeForm
-from .models import Advisory, AdvisoryTemplate, Contact, Document, Picture, ProgrammeEntry, Release, Source
+from .models import Advisory, AdvisoryTemplate, Contact, Document, Picture, ProgrammeEntry, Release, Source, Topic
 from .pictures import PictureField
 from .text import normalise_text
 from .workflow import LIVE_STATES, TRANSITIONS, WORKING_STATES, StaleEdit, State, TransitionError
@@ -134,6 +135,16 @@ class PublishableAdmin(DeletesOneByOne, admin.ModelAdmin):
     def get_queryset(self, request):
         # Each row's latest move, for the "Returned" marker (one indexed subquery per row shown).
         return super().get_queryset(request).with_last_move()
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "topics":
+            # A choice among the press office's topics, checked on the server: django-taggit's own
+            # field is free text that creates any tag typed into it. No "+": writers don't add topics.
+            return forms.ModelMultipleChoiceField(
+                Topic.objects.all(), required=False, label=_("Topics"), help_text=db_field.help_text,
+                widget=FilteredSelectMultiple(_("topics"), is_stacked=False),
+            )
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     @admin.display(description=_("state"), ordering="state")
     def state_label(self, obj):
@@ -621,7 +632,7 @@ class ReleaseAdmin(PublishableAdmin):
     inlines = [PictureInline, DocumentInline]
     list_filter = PublishableAdmin.list_filter + ["category"]
     fieldsets = [
-        (None, {"fields": ["source", "category", "title", "slug", "summary", "body", "original_url", "contacts"]}),
+        (None, {"fields": ["source", "category", "title", "slug", "summary", "body", "original_url", "contacts", "topics"]}),
         (_("Workflow"), {"fields": ["state_label", "version", "publication_time", "approval_time", "created_by", "last_edited_by"]}),
     ]
 
@@ -638,7 +649,7 @@ class AdvisoryAdmin(PublishableAdmin):
             "description": _("The local date and time at the event, in the event's own time zone."),
         }),
         (_("Media coverage"), {"fields": ["accreditation", "live_stream", "video_download", "transcript"]}),
-        (None, {"fields": ["contacts", "follow_up"]}),
+        (None, {"fields": ["contacts", "topics", "follow_up"]}),
         (_("Workflow"), {"fields": ["state_label", "version", "publication_time", "approval_time", "created_by", "last_edited_by"]}),
     ]
 
@@ -766,6 +777,36 @@ class SourceAdmin(DeletesOneByOne, admin.ModelAdmin):
     formfield_overrides = URL_FIELDS
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
+
+
+class TopicForm(NormalisedTextForm):
+    class Meta:
+        model = Topic
+        fields = ["name", "slug", "description"]
+        help_texts = {"slug": _("The end of the topic page's address. Left empty, it is made from the name.")}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["slug"].required = False
+
+    def clean(self):
+        cleaned_data = super().clean()
+        if not cleaned_data.get("slug") and cleaned_data.get("name"):
+            base = self.instance.slugify(cleaned_data["name"])
+            taken = set(Topic.objects.exclude(pk=self.instance.pk).filter(slug__startswith=base).values_list("slug", flat=True))
+            cleaned_data["slug"] = next(
+                slug for slug in (base, *(f"{base}-{n}" for n in range(2, 10_000))) if slug not in taken
+            )
+        return cleaned_data
+
+
+@admin.register(Topic)
+class TopicAdmin(DeletesOneByOne, admin.ModelAdmin):
+    """The press office's list of topics (Press office role: see roles.py); writers only pick from it."""
+
+    form = TopicForm
+    list_display = ["name", "slug", "description"]
+    search_fields = ["name", "slug"]
 
 
 @admin.register(Contact)

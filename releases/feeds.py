@@ -17,8 +17,9 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed, Enclosure, Rss201rev2Feed
 
-from .models import Advisory, Release, Source
+from .models import Advisory, Release, Source, Topic
 from .text import normalise_text
+from .topics import on_topic
 from .views import NewestFirst
 
 #: The feed fields that are prose and keep their line breaks; every other text is one line.
@@ -147,3 +148,29 @@ class SourceFeed(LatestFeed):
 class SourceAtomFeed(SourceFeed):
     feed_type = Atom1Feed
     subtitle = SourceFeed.description
+
+
+class TopicFeed(LatestFeed):
+    """What is published under one topic: ``/topics/<slug>/feed.rss``."""
+
+    def get_object(self, request, slug):
+        return get_object_or_404(Topic, slug=slug)
+
+    def title(self, topic):
+        return f"{topic.name}: releases and advisories ({settings.NEWSROOM_SITE_NAME})"
+
+    def link(self, topic):
+        return topic.get_absolute_url()
+
+    def description(self, topic):
+        return topic.description or f"Press releases and media advisories on {topic.name}, newest first."
+
+    def items(self, topic):
+        return NewestFirst(*(on_topic(queryset, topic) for queryset in self.public_querysets()))[
+            : settings.NEWSROOM_FEED_SIZE
+        ]
+
+
+class TopicAtomFeed(TopicFeed):
+    feed_type = Atom1Feed
+    subtitle = TopicFeed.description

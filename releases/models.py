@@ -9,7 +9,10 @@ from django.db import models, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
+from taggit.managers import TaggableManager
+from taggit.models import TagBase, TaggedItemBase
 
 from . import documents, pictures, public
 from .workflow import Publishable, PublishableQuerySet, State, Transition  # noqa: F401  (re-exported)
@@ -149,6 +152,104 @@ class HasContacts:
         return Contact.objects.filter(**{type(self).contacts.field.related_query_name(): self}, is_public=False)
 
 
+class Topic(TagBase):
+    """
+    A subject the newsroom files items under ("Cyber defence", "Coopération"),
+    from a list the press office curates; writers only pick from it. A topic
+    has a public page and feeds listing what is published under it.
+    """
+
+    description = models.TextField(blank=True, help_text=_("Shown at the top of the topic's public page."))
+    #: The sitemap's lastmod of the topic's page (its saves and deletions call ``public_changed``).
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def get_absolute_url(self):
+        return reverse("releases:topic", kwargs={"slug": self.slug})
+
+    def slugify(self, tag, i=None):
+        # "Coopération" → "cooperation", "Chișinău" → "chisinau": addresses anyone can type; a name
+        # with no Latin letters at all keeps its own ("безопасность"), rather than an empty slug.
+        slug = slugify(tag) or slugify(tag, allow_unicode=True)
+        return slug if i is None else f"{slug}-{i}"
+
+    def save(self, *args, **kwargs):
+        from .caching import public_changed  # caching reads these models, so it is imported late
+
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+            public_changed()
+
+    def delete(self, *args, **kwargs):
+        from .caching import public_changed
+
+        with transaction.atomic():
+            result = super().delete(*args, **kwargs)
+            public_changed()
+            return result
+
+
+class TaggedEdition(TaggedItemBase):
+    """
+    One edition filed under one topic (django-taggit's through row, one table per model).
+
+    ``public_since`` and ``source`` copy the edition's publication time (while it
+    is PUBLISHED; empty otherwise) and source, so that "the newest public items on
+    this topic" (related items, topic pages) is read from the end of one index on
+    this table, however many items the topic holds. ``HasTopics`` keeps the copy
+    in line at every workflow move; ``save`` fills it when the row is written.
+    """
+
+    tag = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="%(class)s_items")
+    public_since = models.DateTimeField(null=True, editable=False)
+    source = models.ForeignKey(Source, null=True, on_delete=models.CASCADE, related_name="+", editable=False)
+
+    class Meta:
+        abstract = True
+        constraints = [
+            models.UniqueConstraint(fields=["content_object", "tag"], name="%(app_label)s_%(class)s_once"),
+        ]
+        indexes = [
+            models.Index(
+                fields=["tag", "-public_since", "-content_object"], condition=Q(public_since__isnull=False),
+                name="%(class)s_newest",
+            ),
+            models.Index(
+                fields=["tag", "source", "-public_since", "-content_object"], condition=Q(public_since__isnull=False),
+                name="%(class)s_by_source",
+            ),
+        ]
+
+    @staticmethod
+    def copied_from(edition):
+        return {
+            "public_since": edition.published_at if edition.state == State.PUBLISHED else None,
+            "source_id": edition.source_id,
+        }
+
+    def save(self, *args, **kwargs):
+        for name, value in self.copied_from(self.content_object).items():
+            setattr(self, name, value)
+        super().save(*args, **kwargs)
+
+
+class HasTopics:
+    """Releases and advisories are filed under topics (``topics``, a django-taggit manager)."""
+
+    def _save_workflow(self, *fields):
+        # Every move that changes the state or the publication time comes through here.
+        super()._save_workflow(*fields)
+        self.topics.through.objects.filter(content_object=self).update(**TaggedEdition.copied_from(self))
+
+    def related(self):
+        """The published items sharing a topic with this one (a few): see ``topics.related_items``."""
+        from .topics import related_items  # topics reads these models, so it is imported late
+
+        return related_items(self)
+
+
 class Illustrated:
     """
     Releases and advisories carry pictures: an optional lead picture and a gallery.
@@ -177,7 +278,24 @@ class Illustrated:
             return super().delete(*args, **kwargs)
 
 
-class Release(HasContacts, Illustrated, Publishable):
+class TaggedRelease(TaggedEdition):
+    content_object = models.ForeignKey("Release", on_delete=models.CASCADE, related_name="tagged_topics")
+
+    class Meta(TaggedEdition.Meta):
+        pass
+
+
+class TaggedAdvisory(TaggedEdition):
+    content_object = models.ForeignKey("Advisory", on_delete=models.CASCADE, related_name="tagged_topics")
+
+    class Meta(TaggedEdition.Meta):
+        verbose_name_plural = "tagged advisories"
+
+
+TOPICS_HELP = _("Pick from the press office's list of topics; the press office adds new ones.")
+
+
+class Release(HasContacts, Illustrated, HasTopics, Publishable):
     """A press release or news story. Each row is one edition (see ``workflow``)."""
 
     class Category(models.TextChoices):
@@ -203,6 +321,9 @@ class Release(HasContacts, Illustrated, Publishable):
         help_text=_("Where the full text was first published, when this is a teaser."),
     )
     contacts = models.ManyToManyField(Contact, blank=True, related_name="releases")
+    topics = TaggableManager(
+        _("topics"), to=Topic, through=TaggedRelease, blank=True, help_text=TOPICS_HELP, related_name="releases",
+    )
 
     rendered_fields = {"body": "body_html"}
     copied_child_relations = ("pictures", "documents")
@@ -219,7 +340,7 @@ class Release(HasContacts, Illustrated, Publishable):
         return reverse("releases:release-detail", kwargs={"slug": self.slug})
 
 
-class Advisory(HasContacts, Illustrated, Publishable):
+class Advisory(HasContacts, Illustrated, HasTopics, Publishable):
     """
     A media advisory: an event the press may cover.
 
@@ -268,6 +389,9 @@ class Advisory(HasContacts, Illustrated, Publishable):
         help_text=_("The release published after the event; linked from the advisory once it is public."),
     )
     contacts = models.ManyToManyField(Contact, blank=True, related_name="advisories")
+    topics = TaggableManager(
+        _("topics"), to=Topic, through=TaggedAdvisory, blank=True, help_text=TOPICS_HELP, related_name="advisories",
+    )
     original_url = models.URLField(_("original URL"), max_length=500, blank=True)
 
     rendered_fields = {"body": "body_html"}

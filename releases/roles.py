@@ -3,7 +3,7 @@ The newsroom's roles as Django groups.
 
 Writers draft and submit; Reviewers also approve, publish and withdraw (never
 their own last edit: the workflow checks that); the Press office manages
-sources and contacts. Run ``manage.py setup_roles`` after migrating: it only
+sources, contacts and the list of topics. Run ``manage.py setup_roles`` after migrating: it only
 ever makes the groups match this table.
 """
 from django.contrib.auth.management import create_permissions
@@ -18,6 +18,8 @@ WRITING = [
     "view_picture", "add_picture", "change_picture", "delete_picture",
     "view_document", "add_document", "change_document", "delete_document",
     "view_source", "view_contact",
+    # Topics: writers pick from the list, the press office curates it.
+    "view_topic",
     # Recurring advisories' starting points (never public: see AdvisoryTemplate).
     "view_advisorytemplate", "add_advisorytemplate", "change_advisorytemplate", "delete_advisorytemplate",
     # Writers and reviewers choose media lists (names, criteria, sizes), never read the directory.
@@ -30,6 +32,7 @@ ROLES = {
     "Press office": [
         "view_source", "add_source", "change_source", "delete_source",
         "view_contact", "add_contact", "change_contact", "delete_contact",
+        "view_topic", "add_topic", "change_topic", "delete_topic",
         "view_release", "view_advisory", "view_programmeentry", "view_document",
         # Sources' logos.
         "view_picture", "add_picture", "change_picture", "delete_picture",

@@ -1,14 +1,15 @@
 """
 The sitemap (``/sitemap.xml``): the home and events pages, every public release and
-advisory, and the sources that have published something, each with the time
-it last changed. Withdrawn pages are left out: they carry ``noindex``.
+advisory, and the sources and topics that have published something, each with
+the time it last changed (a topic: its own). Withdrawn pages are left out: they carry ``noindex``.
 """
 from django.contrib.sitemaps import Sitemap
 from django.db.models import Exists, Max, OuterRef, Subquery
 from django.db.models.functions import Coalesce, Greatest
 from django.urls import reverse
 
-from .models import Advisory, Release, Source
+from .models import Advisory, Release, Source, Topic
+from .topics import on_topic
 
 
 class PublishableSitemap(Sitemap):
@@ -55,6 +56,17 @@ class SourceSitemap(Sitemap):
         return source.lastmod
 
 
+class TopicSitemap(Sitemap):
+    def items(self):
+        def public_on(model):
+            return Exists(on_topic(model.objects.published(), OuterRef("pk")))
+
+        return Topic.objects.filter(public_on(Release) | public_on(Advisory)).order_by("name")
+
+    def lastmod(self, topic):
+        return topic.updated_at
+
+
 class HomeSitemap(Sitemap):
     """The home page and the media events page: lists of everything public, as new as the newest approval."""
 
@@ -76,4 +88,5 @@ SITEMAPS = {
     "releases": ReleaseSitemap,
     "advisories": AdvisorySitemap,
     "sources": SourceSitemap,
+    "topics": TopicSitemap,
 }

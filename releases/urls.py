@@ -1,5 +1,5 @@
 from django.contrib.sitemaps.views import sitemap
-from django.urls import path
+from django.urls import path, register_converter
 
 from . import feeds, views
 from .caching import public_cache
@@ -7,12 +7,28 @@ from .sitemaps import SITEMAPS
 
 app_name = "releases"
 
+
+class UnicodeSlugConverter:
+    """A topic's slug may be Unicode (see Topic.slugify): letters of any script, digits, "-" and "_"."""
+
+    regex = r"[-\w]+"
+
+    def to_python(self, value):
+        return value
+
+    def to_url(self, value):
+        return value
+
+
+register_converter(UnicodeSlugConverter, "uslug")
+
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
     path("releases/<slug:slug>/", views.ReleaseDetailView.as_view(), name="release-detail"),
     path("advisories/<slug:slug>/", views.AdvisoryDetailView.as_view(), name="advisory-detail"),
     path("sources/<slug:slug>/", views.SourceView.as_view(), name="source"),
     path("events/", views.EventsView.as_view(), name="events"),
+    path("topics/<uslug:slug>/", views.TopicView.as_view(), name="topic"),
     path("preview/<str:kind>/<int:pk>/", views.PreviewView.as_view(), name="preview"),
     path("pictures/<str:key>/<str:name>", views.picture_file, name="picture-file"),
     path("documents/<str:key>/", views.document_file, name="document-file"),
@@ -23,6 +39,8 @@ urlpatterns = [
     path("feeds/latest.atom", public_cache(feeds.LatestAtomFeed.as_view()), name="feed-atom"),
     path("sources/<slug:slug>/feed.rss", public_cache(feeds.SourceFeed.as_view()), name="source-feed-rss"),
     path("sources/<slug:slug>/feed.atom", public_cache(feeds.SourceAtomFeed.as_view()), name="source-feed-atom"),
+    path("topics/<uslug:slug>/feed.rss", public_cache(feeds.TopicFeed.as_view()), name="topic-feed-rss"),
+    path("topics/<uslug:slug>/feed.atom", public_cache(feeds.TopicAtomFeed.as_view()), name="topic-feed-atom"),
     path("advisories.ics", views.CalendarView.as_view(), name="calendar"),
     path("advisories/<slug:slug>.ics", views.AdvisoryCalendarView.as_view(), name="advisory-calendar"),
     path("sitemap.xml", public_cache(sitemap), {"sitemaps": SITEMAPS}, name="sitemap"),

@@ -13,10 +13,11 @@ from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.views.generic import DetailView, ListView, TemplateView
 
-from . import calendar, documents, events, paging, pictures, search
+from . import calendar, documents, events, paging, pictures, search, topics
 from .caching import public_cache
 from .filters import EventFilter, NewsroomFilter
-from .models import Advisory, Contact, Document, Picture, Release, Source
+from .models import Advisory, Contact, Document, Picture, Release, Source, Topic
+from .workflow import State
 
 PUBLIC_CONTACTS = Prefetch("contacts", queryset=Contact.objects.filter(is_public=True).select_related("source"))
 MODELS = {"release": Release, "advisory": Advisory}
@@ -252,13 +253,30 @@ class SourceView(NewsroomListMixin, DetailView):
 
 
 @method_decorator(public_cache, name="dispatch")
+class TopicView(NewsroomListMixin, DetailView):
+    """``/topics/<slug>/``: what is published under one topic, newest first (slugs may be Unicode)."""
+
+    model = Topic
+    template_name = "releases/topic_detail.html"
+
+    def base_querysets(self):
+        return tuple(topics.on_topic(queryset, self.object) for queryset in super().base_querysets())
+
+
+@method_decorator(public_cache, name="dispatch")
 class PublishableDetailView(DetailView):
     """A public page: published editions, and withdrawn ones as a notice without their text."""
 
     context_object_name = "item"
 
     def get_queryset(self):
-        return with_related(self.model.objects.public_or_withdrawn()).prefetch_related("documents")
+        return with_related(self.model.objects.public_or_withdrawn()).prefetch_related("documents", "topics")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        if self.object.state != State.WITHDRAWN:
+            context["related"] = topics.related_items(self.object)
+        return context
 
 
 class ReleaseDetailView(PublishableDetailView):

@@ -5,8 +5,9 @@ Hypothesis builds a newsroom of releases and advisories in random workflow
 states, then reads every public surface as an anonymous visitor — the home
 page, a search (highlighted snippets, and the spelling a search that finds
 nothing suggests), both source pages, the media events page, every item's own page (and an
-advisory's .ics), the RSS and Atom feeds, the calendar, the sitemap, every item's media-kit
-document and ZIP, pre-brief links (and the documents they reach) and the
+advisory's .ics, and its related items), the topic page and its feeds, the RSS and Atom feeds,
+the calendar, the sitemap, every item's media-kit document and ZIP, pre-brief links (and the
+documents they reach) and the
 daily digest a subscriber of everything would be mailed — and checks that
 each shows exactly the items that should be public, in their approved version.
 
@@ -36,7 +37,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from icalendar import Calendar
 
-from releases.models import Advisory, Release
+from releases.models import Advisory, Release, Topic
 from releases.workflow import StaleEdit
 
 from .factories import make_advisory, make_document, make_release, make_source
@@ -118,6 +119,8 @@ def create(item, sources, writer, reviewer, now):
     )
     # A media-kit document, which each new edition shares: private exactly as long as the item.
     item.document = make_document(edition, title="Fact sheet", name="fact-sheet.txt", content=b"Figures.")
+    # Every item is on one topic, so its page lists the others as related; new editions keep it.
+    edition.topics.set([Topic.objects.get(name="Coopération")])
     if item.state == "draft":
         return edition
     edition.submit(writer)
@@ -222,6 +225,7 @@ def test_no_surface_shows_what_is_not_public(client, writer, reviewer, items):
     Advisory.objects.all().delete()
     cache.clear()
     sources = [make_source("NATO", slug="nato"), make_source("Europol", slug="europol")]
+    topic, _ = Topic.objects.get_or_create(name="Coopération")
     now = timezone.now()
     for number, item in enumerate(items):
         item.number = number
@@ -254,6 +258,13 @@ def test_no_surface_shows_what_is_not_public(client, writer, reviewer, items):
         content = get(client, reverse(name, args=[sources[number].slug]))
         assert markers(content) == public_markers(items, source=number)
 
+    # The topic's page and feeds: exactly the listed items, all of them being on it.
+    assert markers(get(client, topic.get_absolute_url())) == listed
+    for name in ("releases:topic-feed-rss", "releases:topic-feed-atom"):
+        content = get(client, reverse(name, args=[topic.slug]))
+        assert feedparser.parse(content).bozo == 0
+        assert markers(content) == listed
+
     # The calendar: the listed advisories (all within its window), by title, nothing else in the text.
     content = get(client, reverse("releases:calendar"))
     calendar = Calendar.from_ical(content)
@@ -274,6 +285,7 @@ def test_no_surface_shows_what_is_not_public(client, writer, reviewer, items):
     locations = {loc.text for loc in root.iter("{http://www.sitemaps.org/schemas/sitemap/0.9}loc")}
     item_pages = {loc for loc in locations if "/releases/" in loc or "/advisories/" in loc}
     assert item_pages == {f"http://testserver{item.obj.get_absolute_url()}" for item in items if item.listed}
+    assert (f"http://testserver{topic.get_absolute_url()}" in locations) == bool(listed)
 
     # Each item's own page: the approved version, the withdrawal notice without the text, or 404.
     for item in items:
@@ -286,7 +298,11 @@ def test_no_surface_shows_what_is_not_public(client, writer, reviewer, items):
             assert markers(response.content.decode()) == {f"t{item.number}v1"}
         else:
             assert response.status_code == 200
-            assert markers(response.content.decode()) == public_markers([item])
+            # Its own approved text, and as related items the titles of the others listed (at most 4 here).
+            own_title = f"t{item.number}v{item.live_version}"
+            related = response.content.decode().partition('class="related"')[2]
+            assert markers(related) == listed_titles - {own_title}
+            assert markers(response.content.decode()) == public_markers([item]) | (listed_titles - {own_title})
         if item.kind == "advisory":
             ics = client.get(reverse("releases:advisory-calendar", args=[item.obj.slug]))
             assert ics.status_code == (200 if item.listed else 404)

@@ -1,4 +1,4 @@
-"""Each public surface runs the same number of SQL queries for 5 items as for 50, sources and contacts included."""
+"""Each public surface runs the same number of SQL queries for 5 items as for 50, sources, contacts and topics included."""
 import itertools
 import re
 from datetime import date, time, timedelta
@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from releases.caching import PublicState
-from releases.models import ProgrammeEntry
+from releases.models import ProgrammeEntry, Topic
 
 from .factories import make_advisory, make_contact, make_release, make_source, publish
 
@@ -27,6 +27,8 @@ LISTS = {
     "rss": (lambda: reverse("releases:feed-rss"), re.compile(r"<item>")),
     "atom": (lambda: reverse("releases:feed-atom"), re.compile(r"<entry>")),
     "source-rss": (lambda: reverse("releases:source-feed-rss", args=["source-0"]), re.compile(r"<item>")),
+    "topic": (lambda: reverse("releases:topic", args=["summits"]), re.compile(r'class="entry-title"')),
+    "topic-rss": (lambda: reverse("releases:topic-feed-rss", args=["summits"]), re.compile(r"<item>")),
     "calendar": (lambda: reverse("releases:calendar"), re.compile(r"BEGIN:VEVENT")),
     "events": (lambda: reverse("releases:events"), re.compile(r'class="event-title"')),
     "sitemap": (lambda: reverse("releases:sitemap"), re.compile(r"<url>")),
@@ -44,6 +46,7 @@ class Newsroom:
             + [make_contact(source=source, is_public=False)]
             for source in self.sources
         }
+        self.topic = Topic.objects.create(name="Summits", slug="summits")
         self.count = 0
         self.numbers = itertools.count()
 
@@ -60,6 +63,7 @@ class Newsroom:
             else:
                 item = make_release(source=source, author=self.writer, title=f"Summit release {n}")
             item.contacts.set(self.contacts[source])
+            item.topics.set([self.topic])
             publish(item, self.reviewer)
             self.count += 1
 
@@ -145,3 +149,36 @@ def test_detail_and_its_calendar_query_count_does_not_grow_with_contacts(client,
         assert response.status_code == 200
         if url is urls[0]:
             assert response.content.decode().count('class="contact"') == 50
+
+
+@pytest.mark.parametrize("kind", ["release", "advisory"])
+def test_related_items_query_count_does_not_grow_with_topics_or_related(client, writer, reviewer,
+                                                                         django_assert_num_queries, kind):
+    """A page with 1 topic and 1 related item costs what one with 5 topics and 10 related (4 shown) costs."""
+    nato, europol = make_source("NATO", slug="nato"), make_source("Europol", slug="europol")
+    topics = [Topic.objects.create(name=f"Topic {n}") for n in range(5)]
+    factory = make_advisory if kind == "advisory" else make_release
+
+    def item_on(topic_list, source=nato):
+        item = factory(source=source, author=writer)
+        item.topics.set(topic_list)
+        return publish(item, reviewer)
+
+    untagged = item_on([])
+    count_without, content = measure(client, untagged.get_absolute_url())
+    assert 'class="related-item"' not in content
+    one = item_on(topics[:1])
+    item_on(topics[1:2])  # on another topic: not related
+    related_to_one = item_on(topics[:1], source=europol)
+    count_one, content = measure(client, one.get_absolute_url())
+    assert content.count('class="related-item"') == 1 and related_to_one.title in content
+    many = item_on(topics)
+    for n in range(10):
+        item_on([topics[n % 5]], source=(nato, europol)[n % 2])
+    PublicState.current()
+    with django_assert_num_queries(count_one):
+        response = client.get(many.get_absolute_url())
+    assert response.content.decode().count('class="related-item"') == 4
+    # The item's topics cost one query (none or many); related items one for the candidates and one
+    # per kind that has any (here one kind), whatever their number.
+    assert count_one - count_without == 2

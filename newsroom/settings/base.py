@@ -55,6 +55,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.sitemaps",
     "django_filters",
+    # Topics: django-taggit's managers and through models, with our own Topic model (releases.Topic).
+    "taggit",
     # The body's rich-text editor: only its static files (ProseMirror/Tiptap, served from here).
     "django_prose_editor",
     "csp",

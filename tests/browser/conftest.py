@@ -19,6 +19,7 @@ import time_machine
 from django.conf import settings
 from playwright.sync_api import expect, sync_playwright
 
+from releases.demo.topics import load_topics
 from releases.importers import import_digest
 from releases.management.commands.load_demo import CONTACTS, DIGEST, SOURCES
 from releases.models import Contact, Source
@@ -118,6 +119,7 @@ def demo_week():
             Contact.objects.update_or_create(
                 source=Source.objects.get(name=details["source"]), name=details["name"], defaults=fields,
             )
+        load_topics()
         yield
 
 

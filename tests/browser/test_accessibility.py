@@ -10,7 +10,7 @@ printed for the record.
 import pytest
 from playwright.sync_api import expect
 
-from releases.models import Advisory, Contact, Release
+from releases.models import Advisory, Contact, Release, Topic
 
 from .conftest import DESKTOP, PHONE, describe, require_axe, run_axe, with_media_kit
 
@@ -50,6 +50,8 @@ def test_public_pages_have_no_serious_accessibility_violations(visitor, demo_wee
         "media events": "/events/",
         "media events, filtered with a bad month": "/events/?source=nato&month=2023-13",
         "media kit being prepared": release.media_kit_url,
+        "topic": "/topics/cooperation-scientifique/",
+        "empty topic": Topic.objects.create(name="Sécurité maritime").get_absolute_url(),
     }
     found = {}
     for name, url in pages.items():

@@ -56,6 +56,9 @@ def test_screenshots_of_the_public_pages_and_the_admin(person, demo_week, writer
     shoot(page, "advisory")
     page.goto(release.source.get_absolute_url())
     shoot(page, "source")
+    page.goto("/topics/allies-and-partners/")
+    expect(page.locator(".entry-title").first).to_be_visible()
+    shoot(page, "topic")
 
     editor = person(writer, viewport=viewport)
     editor.goto(f"/admin/releases/release/{draft.pk}/change/")

@@ -7,6 +7,7 @@ from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from releases.demo.topics import load_topics
 from releases.importers import import_digest
 from releases.models import Contact, Source
 from releases.roles import setup_roles
@@ -56,6 +57,7 @@ class Command(BaseCommand):
                     source=source, name=contact["name"],
                     defaults={k: v for k, v in contact.items() if k not in ("source", "name")},
                 )
+            load_topics()
             created_accounts = self.create_accounts()
         self.stdout.write(f"Demo content: {len(result.created)} created, {len(result.existing)} already present.")
         self.stdout.write("Demo accounts (development only) at http://127.0.0.1:8000/admin/:")
