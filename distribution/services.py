@@ -73,17 +73,12 @@ def subscriptions_installed():
     return apps.is_installed("subscriptions")
 
 
-def subscribers(edition):
-    """{address: (name, subscriber id)} of the confirmed subscribers matching the item (subscriptions app)."""
-    if not subscriptions_installed():
-        return {}
-    from subscriptions.models import Subscription
-
-    found = {}
-    rows = Subscription.objects.matching(edition).values_list("subscriber_id", "subscriber__email")
-    for subscriber_id, address in rows.iterator(chunk_size=2000):
-        found.setdefault(address, subscriber_id)
-    return found
+def subscriber_select(subscriptions):
+    """These subscriptions' subscribers as a SELECT for ``insert_select`` (a subscriber matching twice: once)."""
+    return subscriptions.values("subscriber_id").annotate(
+        _address=F("subscriber__email"), _name=Value(""), _via=Value(Delivery.Via.SUBSCRIPTION),
+        _subscriber=F("subscriber_id"),
+    )
 
 
 def members_of(media_lists):
@@ -113,18 +108,23 @@ def members_of(media_lists):
 
 def recipients(edition):
     """
-    (select, rows): the item's media lists as one SELECT for ``insert_select``, and the matching
-    subscribers as rows; an address on a list and subscribed is written once (the list's).
+    The item's recipients as SELECTs for ``insert_select``, in order: its media lists' members,
+    then the matching confirmed subscribers (an address on a list and subscribed is written once,
+    the list's).
     """
+    selects = []
     distribution = distribution_for(type(edition), edition.document)
-    members = members_of(distribution.media_lists.all()) if distribution else None
-    select = members.values("pk").annotate(
-        _address=F("email"), _name=F("name"), _via=Value(Delivery.Via.MEDIA_LIST),
-        # Typed, or PostgreSQL reads a NULL in a subquery as text.
-        _subscriber=Cast(Value(None), BigIntegerField()),
-    ) if members is not None else None
-    rows = [(address, "", Delivery.Via.SUBSCRIPTION, subscriber_id) for address, subscriber_id in subscribers(edition).items()]
-    return select, rows
+    if distribution:
+        selects.append(members_of(distribution.media_lists.all()).values("pk").annotate(
+            _address=F("email"), _name=F("name"), _via=Value(Delivery.Via.MEDIA_LIST),
+            # Typed, or PostgreSQL reads a NULL in a subquery as text.
+            _subscriber=Cast(Value(None), BigIntegerField()),
+        ))
+    if subscriptions_installed():
+        from subscriptions.models import Subscription
+
+        selects.append(subscriber_select(Subscription.objects.matching(edition)))
+    return selects
 
 
 # --- the outbox --------------------------------------------------------------------------
@@ -156,19 +156,18 @@ def on_public_changed(sender, edition, action, **kwargs):
                 Delivery.objects.filter(publication__in=went_out, state__in=[Delivery.State.SENT, Delivery.State.SENDING])
                 .exclude(address="").values("address").annotate(first=Min("pk")).values("first")
             )).values("pk").annotate(_address=F("address"), _name=F("name"), _via=F("via"), _subscriber=F("subscriber_id"))
-            write(edition, content_type, Publication.Kind.UPDATE, now, select=got_it)
+            write(edition, content_type, Publication.Kind.UPDATE, now, selects=[got_it])
             digest.queue(edition, now)
         return  # A minor change sends nothing.
-    select, rows = recipients(edition)
-    write(edition, content_type, Publication.Kind.ORIGINAL, edition.published_at, rows, select=select)
+    write(edition, content_type, Publication.Kind.ORIGINAL, edition.published_at, selects=recipients(edition))
     digest.queue(edition, edition.published_at)
 
 
-def write(edition, content_type, kind, due_at, rows=(), user=None, tokens=False, select=None):
+def write(edition, content_type, kind, due_at, rows=(), user=None, tokens=False, selects=()):
     """
-    One publication and its deliveries, in bulk: ``select`` (a queryset of address, name, via,
-    subscriber id) copied by one INSERT … SELECT inside the database, then ``rows`` in batches
-    (an address already written is skipped). Its sending is enqueued on commit.
+    One publication and its deliveries, in bulk: each of ``selects`` (querysets of address, name,
+    via, subscriber id) copied by an INSERT … SELECT inside the database, then ``rows`` in batches;
+    an address already written is skipped. Its sending is enqueued on commit.
     """
     publication, created = Publication.objects.get_or_create(
         content_type=content_type, object_id=edition.pk, kind=kind,
@@ -181,8 +180,8 @@ def write(edition, content_type, kind, due_at, rows=(), user=None, tokens=False,
     if not created:
         return publication  # written already, with the move that created it
     # The publication is this transaction's own (a second approval waits on its unique row and
-    # finds it written): no row of it exists, the select yields an address once.
-    count = insert_select(publication, due_at, select, fresh=True) if select is not None else 0
+    # finds it written): the first select, which yields an address once, finds no row of it.
+    count = sum(insert_select(publication, due_at, select, fresh=not n) for n, select in enumerate(selects))
     deliveries = (
         Delivery(
             publication=publication, address=address, name=name[:200], via=via, subscriber_id=subscriber_id,
