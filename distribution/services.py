@@ -142,14 +142,15 @@ def on_public_changed(sender, edition, action, **kwargs):
     if action == "import" and edition.published_at <= now:
         return  # An archive migration: the public has had it for years; nobody is mailed.
     from . import digest
-    originals = Publication.objects.filter(
+    # The other editions' publications, read once (a first approval: none, and no more queries).
+    originals = dict(Publication.objects.filter(
         content_type=content_type, document=edition.document, kind=Publication.Kind.ORIGINAL,
-    ).exclude(object_id=edition.pk)
-    # A new edition of a scheduled item replaces the one that was to go out.
-    cancel(content_type, edition.document, "A newer edition was approved before this one was due.",
-           publications=originals.filter(due_at__gt=now))
-    went_out = originals.filter(due_at__lte=now)
-    if went_out.exists():
+    ).exclude(object_id=edition.pk).values_list("pk", "due_at"))
+    if waiting := [pk for pk, due_at in originals.items() if due_at > now]:
+        # A new edition of a scheduled item replaces the one that was to go out.
+        cancel(content_type, edition.document, "A newer edition was approved before this one was due.",
+               publications=Publication.objects.filter(pk__in=waiting))
+    if went_out := [pk for pk, due_at in originals.items() if due_at <= now]:
         if edition.change_note:
             # One row per address that got the original (the earliest, should there be several).
             got_it = Delivery.objects.filter(pk__in=(
