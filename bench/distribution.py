@@ -8,7 +8,10 @@ the sending to a local SMTP sink with one and with two worker processes.
 
 1. The approving request (POST to the admin's approve transition, as a reviewer, through
    Django's test client: the whole request, the outbox's bulk insert and the commit) for
-   lists of 0, 1,000 and 10,000 journalists: p50 and max over ``--rounds`` approvals each.
+   lists of 0, 1,000 and 10,000 journalists: p50 and max over ``--rounds`` approvals each, and
+   the p50 of the CPU time it took in this process and in its PostgreSQL backend (read from
+   /proc/<pid>/schedstat when the server is on this machine): on a shared machine the wall time
+   follows the neighbours' load, the CPU time much less.
 2. Throughput: one publication to ``--recipients`` addresses, worked by one, then two
    ``manage.py db_worker`` processes, into an aiosmtpd sink on this machine; mails per
    second from the first mail to the last, and duplicates in the sink (must be 0).
@@ -47,6 +50,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--recipients", type=int, default=10000)
     parser.add_argument("--rounds", type=int, default=11)
+    parser.add_argument("--no-sending", action="store_true", help="only the approving request")
     args = parser.parse_args()
 
     import django
@@ -96,20 +100,36 @@ def main():
         release.submit(writer)
         return release
 
+    def backend_cpu():
+        """CPU seconds of this connection's PostgreSQL backend so far, or None (another machine)."""
+        try:
+            with open(f"/proc/{connection.connection.info.backend_pid}/schedstat") as stat:
+                return int(stat.read().split()[0]) / 1e9
+        except (AttributeError, OSError):
+            return None
+
     print("\nApproving request (deliveries written in the same transaction):")
     for size, media_list in lists.items():
-        times = []
+        times, cpu, server = [], [], []
         for _ in range(args.rounds):
             release = item(size)
             url = reverse("admin:releases_release_transition", args=[release.pk, "approve"])
-            start = time.perf_counter()
+            server_start, cpu_start, start = backend_cpu(), time.thread_time(), time.perf_counter()
             response = client.post(url, {"comment": ""})
             times.append((time.perf_counter() - start) * 1000)
+            cpu.append((time.thread_time() - cpu_start) * 1000)
+            server_end = backend_cpu()
+            if server_start is not None and server_end is not None:
+                server.append((server_end - server_start) * 1000)
             assert response.status_code == 302, response.status_code
             publication = Publication.objects.filter(object_id=release.pk, kind="original").first()
             assert (publication.deliveries.count() if publication else 0) == size
         print(f"  {size:>6} recipients: p50 {statistics.median(times):6.1f} ms, max {max(times):6.1f} ms "
-              f"({args.rounds} approvals)")
+              f"({args.rounds} approvals); CPU p50: Python {statistics.median(cpu):5.1f} ms"
+              + (f", PostgreSQL {statistics.median(server):5.1f} ms" if server else ""))
+    print(f"  load average: {' '.join(f'{load:.2f}' for load in os.getloadavg())}")
+    if args.no_sending:
+        return
 
     # The latency rounds' mail is not the point: cancel it and empty the queue.
     Delivery.objects.filter(state="queued").update(state="cancelled")

@@ -22,7 +22,7 @@ from datetime import timezone as dt_timezone
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.db.models import F, Q, Value
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import dateformat
 
@@ -77,11 +77,7 @@ def queue(edition, moment):
         return None
     due = due_for(moment)
     publication, _ = Publication.objects.get_or_create(kind=Publication.Kind.DIGEST, due_at=due)
-    select = daily.values("subscriber_id").annotate(
-        _address=F("subscriber__email"), _name=Value(""), _via=Value(Delivery.Via.SUBSCRIPTION),
-        _subscriber=F("subscriber_id"),
-    )
-    written = services.insert_select(publication, due, select)
+    written = services.insert_select(publication, due, services.subscriber_select(daily))
     services.transaction.on_commit(lambda: services.enqueue(publication.pk, due, services.copies_for(written)))
     return publication
 

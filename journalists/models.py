@@ -183,6 +183,14 @@ class MediaList(models.Model):
     def __str__(self):
         return self.name
 
+    @staticmethod
+    def chosen_for(media_lists):
+        """
+        A condition on ``Journalist``: chosen for any of these static lists (pks), as one EXISTS on
+        the membership table however many lists, so that an address on two of them is one row.
+        """
+        return Exists(MediaList.journalists.through.objects.filter(medialist__in=media_lists, journalist=OuterRef("pk")))
+
     def members(self):
         """
         The list's journalists as one query: the chosen ones, or everyone whose
@@ -190,9 +198,7 @@ class MediaList(models.Model):
         change to the criteria is not seen and nothing is loaded into Python).
         """
         if self.kind == self.Kind.STATIC:
-            return Journalist.objects.filter(Exists(
-                MediaList.journalists.through.objects.filter(medialist=self.pk, journalist=OuterRef("pk"))
-            ))
+            return Journalist.objects.filter(MediaList.chosen_for([self.pk]))
         list_sources = MediaList.sources.through.objects.filter(medialist=self.pk)
         list_languages = MediaList.languages.through.objects.filter(medialist=self.pk)
         members = Journalist.objects.covering(kinds=self.kinds)

@@ -185,3 +185,44 @@ def test_erasure_keeps_proof_without_the_address(release, reviewer, committed, w
     row = Delivery.objects.get(address_hash=Delivery.hash_address("j1@press.example"))
     assert (row.address, row.state) == ("", Delivery.State.SENT)
     assert not personal_data.export("j1@press.example")["sections"].get("deliveries")
+
+
+def test_static_and_criteria_lists_write_each_member_once_but_the_suppressed(release, reviewer, journalists):
+    """
+    Two overlapping static lists and a criteria list: the approval writes one row per address on
+    any of them, none for an address on a list that asked to stop, and none for a journalist on no list.
+    """
+    import subscriptions
+    from tests.factories import make_source
+    from tests.journalists.factories import make_journalist, make_list
+
+    _, people = journalists
+    nato = make_source("NATO")
+    covering = make_journalist(email="beat@press.example", sources=[nato], languages=["en"])
+    make_journalist(email="nobody@press.example")
+    stopped = make_journalist(email="stopped@press.example")
+    services.distribution_for(Release, release.document).media_lists.add(
+        make_list(journalists=[people[0], stopped]), make_list(sources=[nato], languages=["en"]),
+    )
+    subscriptions.suppress("stopped@press.example", "unsubscribed")
+    release.approve(reviewer)
+    rows = Delivery.objects.filter(publication__object_id=release.pk, publication__kind=Publication.Kind.ORIGINAL)
+    assert sorted(rows.values_list("address", flat=True)) == sorted(LIST | {covering.email})
+    assert set(rows.values_list("via", "state").distinct()) == {(Delivery.Via.MEDIA_LIST, Delivery.State.QUEUED)}
+
+
+def test_a_fresh_publications_plain_insert_still_refuses_a_second_row_for_an_address(release, reviewer):
+    """
+    The approval writes a new publication's rows without ON CONFLICT (nobody else can write into
+    it): the unique constraint still holds, so copying the same recipients again fails instead of
+    writing a second row per address, and leaves the rows as they were.
+    """
+    from django.db import IntegrityError, transaction
+
+    release.approve(reviewer)
+    publication = Publication.objects.get(object_id=release.pk, kind=Publication.Kind.ORIGINAL)
+    select, _ = services.recipients(release)  # the lists', then the subscribers'
+    with pytest.raises(IntegrityError), transaction.atomic():
+        services.insert_select(publication, publication.due_at, select, fresh=True)
+    assert services.insert_select(publication, publication.due_at, select) == 0  # the digest's way: skipped
+    assert sorted(publication.deliveries.values_list("address", flat=True)) == sorted(LIST)

@@ -21,6 +21,26 @@ def test_subscriber_on_a_list_too_gets_one_mail(release, reviewer, committed, wo
     assert sorted(mails) == ["j1@press.example", "j2@press.example", "j3@press.example", "reader@example.org"]
 
 
+
+def test_the_approval_writes_a_subscriber_once_however_many_subscriptions_match(release, reviewer):
+    """
+    A subscriber whose two subscriptions both match is one row (via the subscription, naming the
+    subscriber for the unsubscribe link); one also on the item's list is the list's row only.
+    """
+    from subscriptions.models import Subscription
+
+    twice = make_subscriber("reader@example.org")
+    Subscription.objects.create(subscriber=twice, kinds="releases", frequency="immediate")
+    make_subscriber("j1@press.example")
+    release.approve(reviewer)
+    rows = Delivery.objects.filter(publication__object_id=release.pk).order_by("address")
+    assert list(rows.values_list("address", "via", "subscriber_id", "name")) == [
+        ("j1@press.example", Delivery.Via.MEDIA_LIST, None, "Journalist 1"),
+        ("j2@press.example", Delivery.Via.MEDIA_LIST, None, "Journalist 2"),
+        ("j3@press.example", Delivery.Via.MEDIA_LIST, None, "Journalist 3"),
+        ("reader@example.org", Delivery.Via.SUBSCRIPTION, twice.pk, ""),
+    ]
+
 def test_unsubscribed_before_the_time_gets_nothing(release, reviewer, committed, work_the_queue, mailoutbox):
     """Scheduled, then the subscriber leaves before the time: their queued mail is cancelled, not sent."""
     subscriber = make_subscriber("reader@example.org")
