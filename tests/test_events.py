@@ -262,6 +262,7 @@ def test_the_admin_saves_the_duration_or_the_default_hour(client, writer, sent, 
         "event_date": "2030-01-15", "event_time": "17:30", "time_zone": "Europe/Brussels", **sent,
         "venue": "", "city": "", "country": "", "accreditation": "", "live_stream": "", "video_download": "",
         "transcript": "", "follow_up": "", "original_url": "",
+        "documents-TOTAL_FORMS": "0", "documents-INITIAL_FORMS": "0",
         "pictures-TOTAL_FORMS": "0", "pictures-INITIAL_FORMS": "0",
         "programme-TOTAL_FORMS": "0", "programme-INITIAL_FORMS": "0",
     })
@@ -275,6 +276,7 @@ def test_a_duration_out_of_bounds_is_a_form_error(client, writer):
     response = client.post(reverse("admin:releases_advisory_add"), {
         "source": source.pk, "title": "Press conference", "slug": "press-conference",
         "event_date": "2030-01-15", "event_time": "17:30", "time_zone": "Europe/Brussels", "duration": "20 00:00:00",
+        "documents-TOTAL_FORMS": "0", "documents-INITIAL_FORMS": "0",
         "pictures-TOTAL_FORMS": "0", "pictures-INITIAL_FORMS": "0",
         "programme-TOTAL_FORMS": "0", "programme-INITIAL_FORMS": "0",
     })
