@@ -330,7 +330,9 @@ def test_no_surface_shows_what_is_not_public(client, writer, reviewer, items):
                 assert response.status_code in (404, 410) and markers(response.content.decode()) == set(), url
 
     # The daily digest (distribution/digest.py) due next, for a subscriber of everything: the listed items.
-    assert digest_markers(now) == listed
+    # Due a minute from the clock now, not from the example's start: an example that ran past that
+    # minute (a loaded machine) approved its last items after it, outside the digest's window.
+    assert digest_markers(timezone.now()) == listed
 
 
 def digest_markers(now):
