@@ -48,7 +48,11 @@ to N seconds late. N is never cut short before a scheduled publication: no
 header may depend on a time the public must not know (an embargo). For the same
 reason nothing here sends ``Expires`` or ``Age``, and the page cache's own expiry
 and the state's lifetime stay inside the server. Logged-in users get
-``private, no-cache``; the staff preview stays ``private, no-store``.
+``private, no-cache``; the staff preview stays ``private, no-store``. With a shared
+cache in front that Newsroom purges (``NEWSROOM_PURGE_URLS``, ``releases/purge.py``),
+anonymous responses say ``public, max-age=<NEWSROOM_CACHE_MAX_AGE>, s-maxage=N`` with
+N = ``NEWSROOM_SHARED_CACHE_SECONDS``, the same always, and name what they show in
+``Surrogate-Key``.
 
 A change made behind the models' back (a raw ``UPDATE`` in a database shell) moves
 no validator: it shows within ``NEWSROOM_PAGE_CACHE_SECONDS``, with the next

@@ -250,3 +250,21 @@ def test_a_state_another_worker_stored_before_the_commit_is_forgotten_on_commit(
     assert PublicState.current().etag() != old
     home = Client().get(reverse("releases:home")).content.decode()
     assert "Second statement" in home and "Summit declaration" in home
+
+
+def test_search_the_page_cache_and_the_purge_hang_from_one_call():
+    """The workflow announces a change once (releases/public.py), and imports neither the caches nor search."""
+    import inspect
+    import subprocess
+    import sys
+
+    from releases import public, purge, search, workflow
+
+    assert public._listeners[:3] == [search.on_public_changed, caching.on_public_changed, purge.on_public_changed]
+    source = inspect.getsource(workflow)
+    assert "caching" not in source and "search." not in source
+    assert source.count("public.changed(") == 1
+    # Below the workflow: importing it loads no model.
+    loaded = subprocess.run([sys.executable, "-c", "import releases.public, sys; print('releases.models' in sys.modules)"],
+                            capture_output=True, text=True, check=True).stdout.strip()
+    assert loaded == "False"
