@@ -146,6 +146,7 @@ class NewsroomListMixin:
                 NewestFirst, releases, advisories, size,
                 before=self.request.GET.get("before"), after=self.request.GET.get("after"),
             )
+        chips = filterset.chips()
         query = self.request.GET.copy()
         for key in ("page", "before", "after"):
             query.pop(key, None)
@@ -155,7 +156,8 @@ class NewsroomListMixin:
             entries=page.object_list,
             is_paginated=page.has_other_pages(),
             querystring=query.urlencode(),
-            chips=filterset.chips(),
+            chips=chips,
+            folded_filters=sum(chip.name != "q" for chip in chips),
             noindex=self.is_search(),
         )
         return context

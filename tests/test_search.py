@@ -398,6 +398,7 @@ def test_chips_each_remove_exactly_one_filter(client, writer, reviewer):
         assert kept == {key: value for key, value in params.items() if key not in (removed, "page")}
     assert "Source: NATO" in page and "Kind: Press releases" in page and "From: 1 March 2024" in page
     assert "Search: cyber" in page
+    assert '<span class="filter-count">(4 active)</span>' in page  # what the folded "Filter" holds: not the search
     assert CHIP.findall(page_for(client)[1]) == []  # nothing active, no chips
 
 
