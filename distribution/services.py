@@ -91,8 +91,8 @@ def members_of(media_lists):
     media_lists = list(media_lists)
     if not media_lists:
         return Journalist.objects.none()
-    # The static lists as one EXISTS (10,000 members: a third of the SELECT's time of a
-    # ``pk IN (…)`` per list); each criteria list's own query.
+    # The static lists as one EXISTS (a ``pk IN (…)`` per list cost 10,000 members a hash
+    # aggregate and 10,000 primary-key lookups); each criteria list's own query.
     static = [media_list.pk for media_list in media_lists if media_list.kind == MediaList.Kind.STATIC]
     condition = Q(MediaList.chosen_for(static)) if static else Q()
     for media_list in media_lists:
@@ -108,22 +108,22 @@ def members_of(media_lists):
 
 def recipients(edition):
     """
-    The item's recipients as SELECTs for ``insert_select``, in order: its media lists' members,
-    then the matching confirmed subscribers (an address on a list and subscribed is written once,
-    the list's).
+    The item's recipients as (SELECT for ``insert_select``, whether it yields an address once), in
+    order: its media lists' members, then the matching confirmed subscribers (an address on a list
+    and subscribed is written once, the list's; a subscriber matching twice is yielded twice).
     """
     selects = []
     distribution = distribution_for(type(edition), edition.document)
     if distribution:
-        selects.append(members_of(distribution.media_lists.all()).values("pk").annotate(
+        selects.append((members_of(distribution.media_lists.all()).values("pk").annotate(
             _address=F("email"), _name=F("name"), _via=Value(Delivery.Via.MEDIA_LIST),
             # Typed, or PostgreSQL reads a NULL in a subquery as text.
             _subscriber=Cast(Value(None), BigIntegerField()),
-        ))
+        ), True))
     if subscriptions_installed():
         from subscriptions.models import Subscription
 
-        selects.append(subscriber_select(Subscription.objects.matching(edition)))
+        selects.append((subscriber_select(Subscription.objects.matching(edition)), False))
     return selects
 
 
@@ -157,7 +157,7 @@ def on_public_changed(sender, edition, action, **kwargs):
                 Delivery.objects.filter(publication__in=went_out, state__in=[Delivery.State.SENT, Delivery.State.SENDING])
                 .exclude(address="").values("address").annotate(first=Min("pk")).values("first")
             )).values("pk").annotate(_address=F("address"), _name=F("name"), _via=F("via"), _subscriber=F("subscriber_id"))
-            write(edition, content_type, Publication.Kind.UPDATE, now, selects=[got_it])
+            write(edition, content_type, Publication.Kind.UPDATE, now, selects=[(got_it, True)])
             digest.queue(edition, now)
         return  # A minor change sends nothing.
     write(edition, content_type, Publication.Kind.ORIGINAL, edition.published_at, selects=recipients(edition))
@@ -166,9 +166,10 @@ def on_public_changed(sender, edition, action, **kwargs):
 
 def write(edition, content_type, kind, due_at, rows=(), user=None, tokens=False, selects=()):
     """
-    One publication and its deliveries, in bulk: each of ``selects`` (querysets of address, name,
-    via, subscriber id) copied by an INSERT … SELECT inside the database, then ``rows`` in batches;
-    an address already written is skipped. Its sending is enqueued on commit.
+    One publication and its deliveries, in bulk: each of ``selects`` (a queryset of address, name,
+    via, subscriber id, and whether it yields an address once) copied by an INSERT … SELECT inside
+    the database, then ``rows`` in batches; an address already written is skipped. Its sending is
+    enqueued on commit.
     """
     publication, created = Publication.objects.get_or_create(
         content_type=content_type, object_id=edition.pk, kind=kind,
@@ -181,8 +182,11 @@ def write(edition, content_type, kind, due_at, rows=(), user=None, tokens=False,
     if not created:
         return publication  # written already, with the move that created it
     # The publication is this transaction's own (a second approval waits on its unique row and
-    # finds it written): the first select, which yields an address once, finds no row of it.
-    count = sum(insert_select(publication, due_at, select, fresh=not n) for n, select in enumerate(selects))
+    # finds it written): the first select finds no row of it; if it yields an address once, no
+    # conflict is possible.
+    count = sum(
+        insert_select(publication, due_at, select, fresh=not n and once) for n, (select, once) in enumerate(selects)
+    )
     deliveries = (
         Delivery(
             publication=publication, address=address, name=name[:200], via=via, subscriber_id=subscriber_id,

@@ -221,7 +221,8 @@ def test_a_fresh_publications_plain_insert_still_refuses_a_second_row_for_an_add
 
     release.approve(reviewer)
     publication = Publication.objects.get(object_id=release.pk, kind=Publication.Kind.ORIGINAL)
-    select, _ = services.recipients(release)  # the lists', then the subscribers'
+    (select, once), _ = services.recipients(release)  # the lists', then the subscribers'
+    assert once
     with pytest.raises(IntegrityError), transaction.atomic():
         services.insert_select(publication, publication.due_at, select, fresh=True)
     assert services.insert_select(publication, publication.due_at, select) == 0  # the digest's way: skipped

@@ -52,3 +52,19 @@ def test_unsubscribed_before_the_time_gets_nothing(release, reviewer, committed,
         work_the_queue()
     assert "reader@example.org" not in [mail.to[0] for mail in mailoutbox]
     assert Delivery.objects.get(address="reader@example.org").state == Delivery.State.CANCELLED
+
+
+def test_an_item_with_no_lists_writes_a_subscriber_matching_twice_once(writer, reviewer):
+    """No media list chosen: the subscribers are the first rows written, and one matching twice is still one row."""
+    from subscriptions.models import Subscription
+    from tests.factories import make_release
+
+    twice = make_subscriber("reader@example.org")
+    Subscription.objects.create(subscriber=twice, kinds="releases", frequency="immediate")
+    release = make_release(author=writer, title="No lists")
+    release.submit(writer)
+    release.approve(reviewer)
+    rows = Delivery.objects.filter(publication__object_id=release.pk)
+    assert list(rows.values_list("address", "via", "subscriber_id")) == [
+        ("reader@example.org", Delivery.Via.SUBSCRIPTION, twice.pk),
+    ]
