@@ -65,7 +65,7 @@ def management_form(prefix, total=0):
 def release_form(source, slug, title, summary, body, contacts=()):
     return {"source": source.pk, "category": "press_release", "title": title, "slug": slug, "summary": summary,
             "body": body, "original_url": "", "contacts": [contact.pk for contact in contacts],
-            **management_form("pictures")}
+            **management_form("pictures"), **management_form("documents")}
 
 
 def advisory_form(source, slug, text, event_date="2030-01-15", event_time="17:30", time_zone="Europe/Brussels"):
@@ -75,7 +75,7 @@ def advisory_form(source, slug, text, event_date="2030-01-15", event_time="17:30
         "venue": text["venue"], "city": text["city"], "country": text["country"],
         "accreditation": text["accreditation"], "live_stream": text["live_stream"],
         "video_download": text["video_download"], "transcript": text["transcript"],
-        "follow_up": "", "original_url": "", **management_form("pictures"), **management_form("programme", 1),
+        "follow_up": "", "original_url": "", **management_form("pictures"), **management_form("documents"), **management_form("programme", 1),
         "programme-0-time": "09:00", "programme-0-description": text["programme"],
     }
 

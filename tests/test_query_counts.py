@@ -31,7 +31,8 @@ LISTS = {
     "topic-rss": (lambda: reverse("releases:topic-feed-rss", args=["summits"]), re.compile(r"<item>")),
     "calendar": (lambda: reverse("releases:calendar"), re.compile(r"BEGIN:VEVENT")),
     "events": (lambda: reverse("releases:events"), re.compile(r'class="event-title"')),
-    "sitemap": (lambda: reverse("releases:sitemap"), re.compile(r"<url>")),
+    # The items' entries: the home, events, source and topic pages are a few entries whatever the count.
+    "sitemap": (lambda: reverse("releases:sitemap"), re.compile(r"<loc>[^<]*/(?:releases|advisories)/")),
 }
 
 
