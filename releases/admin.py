@@ -3,7 +3,6 @@ import json
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
-from django.contrib.admin.widgets import FilteredSelectMultiple
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import connection, models, transaction
@@ -142,7 +141,9 @@ class PublishableAdmin(DeletesOneByOne, admin.ModelAdmin):
             # field is free text that creates any tag typed into it. No "+": writers don't add topics.
             return forms.ModelMultipleChoiceField(
                 Topic.objects.all(), required=False, label=_("Topics"), help_text=db_field.help_text,
-                widget=FilteredSelectMultiple(_("topics"), is_stacked=False),
+                # Check boxes: a curated list is short, and the admin's two-list filter widget puts ARIA
+                # attributes on its labels that axe-core flags (aria-prohibited-attr).
+                widget=forms.CheckboxSelectMultiple,
             )
         return super().formfield_for_dbfield(db_field, request, **kwargs)
 

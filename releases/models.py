@@ -765,7 +765,10 @@ class Document(SharedFiles, models.Model):
     advisory = models.ForeignKey(Advisory, null=True, blank=True, on_delete=models.CASCADE, related_name="documents")
     file = models.FileField(_("file"), max_length=200)
     key = models.CharField(max_length=32, editable=False, db_index=True)
-    title = models.CharField(max_length=300, help_text=_("What readers see in the list: “Fact sheet: the 2025 summit”."))
+    #: "Document title", not "Title": the item's change form has a title of its own.
+    title = models.CharField(
+        _("document title"), max_length=300, help_text=_("What readers see in the list: “Fact sheet: the 2025 summit”."),
+    )
     language = models.CharField(
         max_length=10, blank=True, choices=global_settings.LANGUAGES,
         help_text=_("The document's language, when it is not the page's."),

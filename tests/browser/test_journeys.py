@@ -77,7 +77,7 @@ def test_writer_writes_a_release_and_submits_it_for_review(person, visitor, writ
     page.get_by_role("link", name="Add release").click()
 
     page.get_by_label("Source").select_option(label="NATO")
-    page.get_by_label("Title").fill("Allies agree to protect undersea cables")
+    page.locator("#id_title").fill("Allies agree to protect undersea cables")
     page.get_by_label("Summary").click()  # leaving the title is when the admin fills in the address
     expect(page.get_by_label("Slug")).to_have_value("allies-agree-to-protect-undersea-cables")
     page.get_by_label("Summary").fill("Three steps to protect the cables on the seabed of the North Atlantic.")
@@ -214,7 +214,7 @@ def test_a_scheduled_advisory_appears_at_its_time(person, visitor, writer, revie
         page = person(writer)
         page.goto("/admin/releases/advisory/add/")
         page.get_by_label("Source").select_option(label="NATO")
-        page.get_by_label("Title").fill("Secretary General meets the President of Hungary")
+        page.locator("#id_title").fill("Secretary General meets the President of Hungary")
         page.get_by_label("Summary").click()
         page.get_by_label("Summary").fill("Joint press conference after the meeting.")
         page.get_by_label("Event date").fill("08/11/2030")

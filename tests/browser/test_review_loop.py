@@ -49,7 +49,7 @@ def test_submit_with_unsaved_edits_keeps_the_edits(person, writer):
     make_release(author=writer, title="First title")
     page = person(writer)
     open_in_admin(page, "First title")
-    page.get_by_label("Title").fill("Allies agree to protect undersea cables")
+    page.locator("#id_title").fill("Allies agree to protect undersea cables")
     click_transition(page, "Submit for review")
     expect(page.locator(".messagelist")).to_contain_text("Saved, and")
     release = Release.objects.get()
@@ -68,12 +68,12 @@ def test_a_late_save_shows_what_it_would_overwrite_and_loses_nothing(person, wri
     first.get_by_role("button", name="Save and continue editing").click()
     expect(first.locator(".messagelist")).to_contain_text("was changed successfully")
 
-    second.get_by_label("Title").fill("Foreign ministers meet in Brussels")
+    second.locator("#id_title").fill("Foreign ministers meet in Brussels")
     second.get_by_role("button", name="Save and continue editing").click()
     error = second.locator(".errornote, .errorlist.nonfield").first
     assert_visible_in_viewport(error)
     expect(second.locator(".errorlist.nonfield")).to_contain_text("writer-1 changed this version at")
-    expect(second.get_by_label("Title")).to_have_value("Foreign ministers meet in Brussels")
+    expect(second.locator("#id_title")).to_have_value("Foreign ministers meet in Brussels")
     conflict = second.locator(".nr-conflict")
     assert_visible_in_viewport(conflict)
     expect(conflict.locator("del").first).to_be_visible()
@@ -94,7 +94,7 @@ def test_leaving_a_form_with_unsaved_changes_asks_first(person, writer):
     open_in_admin(page, "Ministers meet")
     dialogs = []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.type), dialog.dismiss()))
-    page.get_by_label("Title").fill("Ministers meet in Brussels")
+    page.locator("#id_title").fill("Ministers meet in Brussels")
     page.close(run_before_unload=True)
     page.wait_for_timeout(500)
     assert dialogs == ["beforeunload"]

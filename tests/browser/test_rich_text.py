@@ -123,7 +123,7 @@ def test_typing_is_autosaved_and_the_save_button_still_works(person, writer, vie
     assert draft.body == "<p>First paragraph. Typed, never saved by hand.</p>"
     assert (draft.revision, Release.objects.count()) == (2, 1)
 
-    page.get_by_label("Title").fill("Autosave works")
+    page.locator("#id_title").fill("Autosave works")
     page.get_by_role("button", name="Save and continue editing").click()
     expect(page.locator(".messagelist")).to_contain_text("was changed successfully")
     draft.refresh_from_db()

@@ -93,6 +93,8 @@ def test_screenshots_of_the_media_events_page(person, demo_week, viewport):
     on_screen(past.first.locator(".event-status--past"), page)
     on_screen(page.get_by_role("link", name="Subscribe in your calendar"), page)
     shoot(page, "events")
+    if not page.get_by_label("Month").is_visible():  # on a phone the filters fold behind "Filter"
+        page.locator("summary", has_text="Filter").click()
     page.get_by_label("Month").fill("2023-10")
     page.get_by_role("button", name="Show").click()
     expect(past).to_have_count(1)
