@@ -15,9 +15,13 @@ from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils.decorators import method_decorator
 from django.utils.feedgenerator import Atom1Feed, Enclosure, Rss201rev2Feed
+from django.views.generic import TemplateView
 
+from .caching import public_cache
 from .models import Advisory, Release, Source, Topic
+from .sitemaps import SourceSitemap, TopicSitemap
 from .text import normalise_text
 from .topics import on_topic
 from .views import NewestFirst
@@ -174,3 +178,33 @@ class TopicFeed(LatestFeed):
 class TopicAtomFeed(TopicFeed):
     feed_type = Atom1Feed
     subtitle = TopicFeed.description
+
+
+@method_decorator(public_cache, name="dispatch")
+class FeedsView(TemplateView):
+    """
+    ``/feeds/``: the page a person lands on from a "Follow" link. A feed opened in a
+    browser is raw XML (Chromium shows ``application/rss+xml`` as plain text and is
+    removing XSLT, see docs/public-surfaces.md), so the links on the pages come here:
+    what a feed is, and every feed's address to copy into a feed reader.
+    """
+
+    template_name = "releases/feeds/index.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        build = self.request.build_absolute_uri
+        context["latest"] = {"rss": build(reverse("releases:feed-rss")), "atom": build(reverse("releases:feed-atom"))}
+        # The same lists as the sitemap's: sources and topics with something published.
+        context["sources"] = [
+            (source, build(reverse("releases:source-feed-rss", args=[source.slug])),
+             build(reverse("releases:source-feed-atom", args=[source.slug])))
+            for source in SourceSitemap().items()
+        ]
+        context["topics"] = [
+            (topic, build(reverse("releases:topic-feed-rss", args=[topic.slug])),
+             build(reverse("releases:topic-feed-atom", args=[topic.slug])))
+            for topic in TopicSitemap().items()
+        ]
+        context["feed_size"] = settings.NEWSROOM_FEED_SIZE
+        return context
