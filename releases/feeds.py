@@ -79,7 +79,8 @@ class LatestFeed(Feed):
         return "Press releases and media advisories, newest first."
 
     def public_querysets(self):
-        return Release.objects.published(), Advisory.objects.published()
+        # Each entry's topics are its categories: read with the page, one query per kind.
+        return Release.objects.published().prefetch_related("topics"), Advisory.objects.published().prefetch_related("topics")
 
     def items(self):
         return NewestFirst(*self.public_querysets())[: settings.NEWSROOM_FEED_SIZE]
@@ -104,7 +105,9 @@ class LatestFeed(Feed):
         return item.source.name
 
     def item_categories(self, item):
-        return ["Media advisory" if item.kind == "advisory" else item.get_category_display()]
+        """What the item is, then its topics (the published edition's own, by name), as feed readers file them."""
+        kind = "Media advisory" if item.kind == "advisory" else item.get_category_display()
+        return [kind, *sorted(topic.name for topic in item.topics.all())]
 
     def item_enclosures(self, item):
         """The lead picture's largest JPEG, for readers that show an image with the entry."""
