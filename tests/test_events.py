@@ -330,3 +330,34 @@ def test_an_event_without_a_time_ends_on_its_day(client, writer, reviewer):
     assert "Monday 6 May 2030" in when_on_page(client, undated) and "–" not in when_on_page(client, undated)
     data = event_json_ld(client, undated)
     assert data["startDate"] == data["endDate"] == "2030-05-06"
+
+
+def test_more_upcoming_events_than_a_page_get_a_link_to_the_rest(client, writer, reviewer, settings):
+    """A busy week is not silently cut: the upcoming list is paged, soonest first, filters kept."""
+    settings.NEWSROOM_PAGE_SIZE = 2
+    nato = make_source("NATO", slug="nato")
+    for day in range(1, 6):
+        event(writer, reviewer, f"Upcoming {day}", date(2030, 1, day), source=nato)
+    event(writer, reviewer, "Past one", date(2024, 1, 1), source=nato)
+    url = reverse("releases:events")
+    first = client.get(url).content.decode()
+    upcoming, past = first.split('id="past-events-heading"')
+    assert titles(upcoming) == ["Upcoming 1", "Upcoming 2"]
+    assert '<a rel="next" href="?upcoming=2">More upcoming events →</a>' in upcoming
+    assert titles(past) == ["Past one"]
+    second = client.get(url + "?upcoming=2").content.decode()
+    upcoming, past = second.split('id="past-events-heading"')
+    assert titles(upcoming) == ["Upcoming 3", "Upcoming 4"]
+    assert 'href="?upcoming=1">← Sooner events</a>' in upcoming and 'href="?upcoming=3">More upcoming events →</a>' in upcoming
+    last = client.get(url + "?source=nato&upcoming=3").content.decode()
+    upcoming = last.split('id="past-events-heading"')[0]
+    assert titles(upcoming) == ["Upcoming 5"]
+    assert "More upcoming events" not in upcoming and 'href="?source=nato&amp;upcoming=2"' in upcoming
+    # A bad page number is the first page, never an error.
+    assert titles(client.get(url + "?upcoming=zero").content.decode().split('id="past-events-heading"')[0]) == [
+        "Upcoming 1", "Upcoming 2"]
+
+
+def test_a_short_upcoming_list_has_no_page_links(client, writer, reviewer):
+    event(writer, reviewer, "Only one", date(2030, 1, 1))
+    assert "Pages of upcoming events" not in client.get(reverse("releases:events")).content.decode()
