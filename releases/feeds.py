@@ -80,7 +80,7 @@ class LatestFeed(Feed):
 
     def public_querysets(self):
         # Each entry's topics are its categories: read with the page, one query per kind.
-        return Release.objects.published().prefetch_related("topics"), Advisory.objects.published().prefetch_related("topics")
+        return tuple(model.objects.published().prefetch_related("topics") for model in (Release, Advisory))
 
     def items(self):
         return NewestFirst(*self.public_querysets())[: settings.NEWSROOM_FEED_SIZE]

@@ -230,7 +230,8 @@ class EventsView(TemplateView):
         size = settings.NEWSROOM_PAGE_SIZE
         past_page = paging.NumberedPage(for_list(past), paging.page_number(self.request.GET.get("page")), size)
         # The upcoming list is paged too (``?upcoming=2``), so a busy week is never silently cut.
-        upcoming_page = paging.NumberedPage(for_list(upcoming), paging.page_number(self.request.GET.get("upcoming")), size)
+        upcoming_number = paging.page_number(self.request.GET.get("upcoming"))
+        upcoming_page = paging.NumberedPage(for_list(upcoming), upcoming_number, size)
         # The filters, for both lists' page links (each list's links start the other from its page 1).
         query = self.request.GET.copy()
         query.pop("page", None)

@@ -348,7 +348,8 @@ def test_more_upcoming_events_than_a_page_get_a_link_to_the_rest(client, writer,
     second = client.get(url + "?upcoming=2").content.decode()
     upcoming, past = second.split('id="past-events-heading"')
     assert titles(upcoming) == ["Upcoming 3", "Upcoming 4"]
-    assert 'href="?upcoming=1">← Sooner events</a>' in upcoming and 'href="?upcoming=3">More upcoming events →</a>' in upcoming
+    assert 'href="?upcoming=1">← Sooner events</a>' in upcoming
+    assert 'href="?upcoming=3">More upcoming events →</a>' in upcoming
     last = client.get(url + "?source=nato&upcoming=3").content.decode()
     upcoming = last.split('id="past-events-heading"')[0]
     assert titles(upcoming) == ["Upcoming 5"]

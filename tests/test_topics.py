@@ -348,7 +348,8 @@ def test_a_drafts_new_topic_is_not_a_category_until_approved(client, writer, rev
     draft.topics.set([secret])
     for name in FEED_NAMES:
         assert feed_categories(client, name, "Live") == ["Press release", "Coopération"]
-        assert "Secret summit" not in client.get(reverse(name, args=["nato"]) if "source" in name else reverse(name)).content.decode()
+        url = reverse(name, args=["nato"]) if "source" in name else reverse(name)
+        assert "Secret summit" not in client.get(url).content.decode()
     draft.submit(writer)
     draft.approve(reviewer)
     for name in FEED_NAMES:
