@@ -15,9 +15,13 @@ from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils.decorators import method_decorator
 from django.utils.feedgenerator import Atom1Feed, Enclosure, Rss201rev2Feed
+from django.views.generic import TemplateView
 
+from .caching import public_cache
 from .models import Advisory, Release, Source, Topic
+from .sitemaps import SourceSitemap, TopicSitemap
 from .text import normalise_text
 from .topics import on_topic
 from .views import NewestFirst
@@ -75,7 +79,8 @@ class LatestFeed(Feed):
         return "Press releases and media advisories, newest first."
 
     def public_querysets(self):
-        return Release.objects.published(), Advisory.objects.published()
+        # Each entry's topics are its categories: read with the page, one query per kind.
+        return tuple(model.objects.published().prefetch_related("topics") for model in (Release, Advisory))
 
     def items(self):
         return NewestFirst(*self.public_querysets())[: settings.NEWSROOM_FEED_SIZE]
@@ -100,7 +105,9 @@ class LatestFeed(Feed):
         return item.source.name
 
     def item_categories(self, item):
-        return ["Media advisory" if item.kind == "advisory" else item.get_category_display()]
+        """What the item is, then its topics (the published edition's own, by name), as feed readers file them."""
+        kind = "Media advisory" if item.kind == "advisory" else item.get_category_display()
+        return [kind, *sorted(topic.name for topic in item.topics.all())]
 
     def item_enclosures(self, item):
         """The lead picture's largest JPEG, for readers that show an image with the entry."""
@@ -174,3 +181,33 @@ class TopicFeed(LatestFeed):
 class TopicAtomFeed(TopicFeed):
     feed_type = Atom1Feed
     subtitle = TopicFeed.description
+
+
+@method_decorator(public_cache, name="dispatch")
+class FeedsView(TemplateView):
+    """
+    ``/feeds/``: the page a person lands on from a "Follow" link. A feed opened in a
+    browser is raw XML (Chromium shows ``application/rss+xml`` as plain text and is
+    removing XSLT, see docs/public-surfaces.md), so the links on the pages come here:
+    what a feed is, and every feed's address to copy into a feed reader.
+    """
+
+    template_name = "releases/feeds/index.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        build = self.request.build_absolute_uri
+        context["latest"] = {"rss": build(reverse("releases:feed-rss")), "atom": build(reverse("releases:feed-atom"))}
+        # The same lists as the sitemap's: sources and topics with something published.
+        context["sources"] = [
+            (source, build(reverse("releases:source-feed-rss", args=[source.slug])),
+             build(reverse("releases:source-feed-atom", args=[source.slug])))
+            for source in SourceSitemap().items()
+        ]
+        context["topics"] = [
+            (topic, build(reverse("releases:topic-feed-rss", args=[topic.slug])),
+             build(reverse("releases:topic-feed-atom", args=[topic.slug])))
+            for topic in TopicSitemap().items()
+        ]
+        context["feed_size"] = settings.NEWSROOM_FEED_SIZE
+        return context

@@ -35,6 +35,7 @@ urlpatterns = [
     path("releases/<slug:slug>/media-kit.zip", views.media_kit, {"kind": "release"}, name="release-media-kit"),
     path("advisories/<slug:slug>/media-kit.zip", views.media_kit, {"kind": "advisory"}, name="advisory-media-kit"),
     # Feeds, calendars, sitemap: all start from published(); see feeds.py, calendar.py, sitemaps.py.
+    path("feeds/", feeds.FeedsView.as_view(), name="feeds"),
     path("feeds/latest.rss", public_cache(feeds.LatestFeed.as_view()), name="feed-rss"),
     path("feeds/latest.atom", public_cache(feeds.LatestAtomFeed.as_view()), name="feed-atom"),
     path("sources/<slug:slug>/feed.rss", public_cache(feeds.SourceFeed.as_view()), name="source-feed-rss"),

@@ -229,11 +229,17 @@ class EventsView(TemplateView):
         upcoming, past = events.split(filterset.qs)
         size = settings.NEWSROOM_PAGE_SIZE
         past_page = paging.NumberedPage(for_list(past), paging.page_number(self.request.GET.get("page")), size)
+        # The upcoming list is paged too (``?upcoming=2``), so a busy week is never silently cut.
+        upcoming_number = paging.page_number(self.request.GET.get("upcoming"))
+        upcoming_page = paging.NumberedPage(for_list(upcoming), upcoming_number, size)
+        # The filters, for both lists' page links (each list's links start the other from its page 1).
         query = self.request.GET.copy()
         query.pop("page", None)
+        query.pop("upcoming", None)
         context.update(
             filter=filterset,
-            upcoming=list(for_list(upcoming)[:size]),
+            upcoming=upcoming_page.object_list,
+            upcoming_page=upcoming_page,
             past=past_page.object_list,
             page_obj=past_page,
             is_paginated=past_page.has_other_pages(),

@@ -1,4 +1,5 @@
 """Media events: upcoming, today or past in the event's own zone; the events page; event ends in the calendars."""
+import json
 import re
 from datetime import date, datetime, time, timedelta
 from datetime import timezone as dt_timezone
@@ -7,6 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.urls import reverse
+from django.utils.html import strip_tags
 from icalendar import Calendar
 
 from releases.models import Advisory, EventStatus, ProgrammeEntry
@@ -283,3 +285,80 @@ def test_a_duration_out_of_bounds_is_a_form_error(client, writer):
     assert response.status_code == 200
     assert "An event lasts at most 14 days." in response.content.decode()
     assert not Advisory.objects.exists()
+
+
+# --- the end on the advisory's page and in its JSON-LD ------------------------------------
+
+def when_on_page(client, advisory):
+    """The advisory page's "When", as a reader sees it (tags removed)."""
+    page = client.get(advisory.get_absolute_url()).content.decode()
+    return strip_tags(re.search(r"<dt>When</dt>\s*<dd>(.*?)</dd>", page, re.S)[1]).strip()
+
+
+def event_json_ld(client, advisory):
+    page = client.get(advisory.get_absolute_url()).content.decode()
+    return json.loads(re.search(r'<script type="application/ld\+json">(.*?)</script>', page, re.S)[1])
+
+
+def test_the_advisory_page_shows_when_the_event_ends(client, writer, reviewer):
+    """Start and end in the event's zone: "17:30–18:30 CET" for the default hour, each a <time>."""
+    advisory = event(writer, reviewer, "Press conference", date(2030, 1, 15), at=time(17, 30))
+    assert when_on_page(client, advisory).endswith("Tuesday 15 January 2030, 17:30–18:30 CET")
+    page = client.get(advisory.get_absolute_url()).content.decode()
+    assert '<time datetime="2030-01-15T17:30:00+01:00">' in page and '<time datetime="2030-01-15T18:30:00+01:00">' in page
+    data = event_json_ld(client, advisory)
+    assert data["startDate"] == "2030-01-15T17:30:00+01:00"
+    assert data["endDate"] == "2030-01-15T18:30:00+01:00"
+
+
+def test_an_event_past_midnight_names_the_day_it_ends(client, writer, reviewer):
+    late = event(writer, reviewer, "Late session", date(2030, 5, 7), at=time(23, 0), zone="Europe/Oslo",
+                 duration=timedelta(minutes=90))
+    assert when_on_page(client, late).endswith("Tuesday 7 May 2030, 23:00 CEST to Wednesday 8 May 2030, 00:30 CEST")
+    assert event_json_ld(client, late)["endDate"] == "2030-05-08T00:30:00+02:00"
+
+
+def test_an_event_across_a_clock_change_gives_each_end_its_zone(client, writer, reviewer):
+    """27 October 2030, Brussels: the clocks go back at 03:00 CEST; 01:30 CEST plus two hours is 02:30 CET."""
+    night = event(writer, reviewer, "Night watch", date(2030, 10, 27), at=time(1, 30), duration=timedelta(hours=2))
+    assert when_on_page(client, night).endswith("Sunday 27 October 2030, 01:30 CEST–02:30 CET")
+    assert event_json_ld(client, night)["endDate"] == "2030-10-27T02:30:00+01:00"
+
+
+def test_an_event_without_a_time_ends_on_its_day(client, writer, reviewer):
+    undated = event(writer, reviewer, "To be confirmed", date(2030, 5, 6), at=None)
+    assert "Monday 6 May 2030" in when_on_page(client, undated) and "–" not in when_on_page(client, undated)
+    data = event_json_ld(client, undated)
+    assert data["startDate"] == data["endDate"] == "2030-05-06"
+
+
+def test_more_upcoming_events_than_a_page_get_a_link_to_the_rest(client, writer, reviewer, settings):
+    """A busy week is not silently cut: the upcoming list is paged, soonest first, filters kept."""
+    settings.NEWSROOM_PAGE_SIZE = 2
+    nato = make_source("NATO", slug="nato")
+    for day in range(1, 6):
+        event(writer, reviewer, f"Upcoming {day}", date(2030, 1, day), source=nato)
+    event(writer, reviewer, "Past one", date(2024, 1, 1), source=nato)
+    url = reverse("releases:events")
+    first = client.get(url).content.decode()
+    upcoming, past = first.split('id="past-events-heading"')
+    assert titles(upcoming) == ["Upcoming 1", "Upcoming 2"]
+    assert '<a rel="next" href="?upcoming=2">More upcoming events →</a>' in upcoming
+    assert titles(past) == ["Past one"]
+    second = client.get(url + "?upcoming=2").content.decode()
+    upcoming, past = second.split('id="past-events-heading"')
+    assert titles(upcoming) == ["Upcoming 3", "Upcoming 4"]
+    assert 'href="?upcoming=1">← Sooner events</a>' in upcoming
+    assert 'href="?upcoming=3">More upcoming events →</a>' in upcoming
+    last = client.get(url + "?source=nato&upcoming=3").content.decode()
+    upcoming = last.split('id="past-events-heading"')[0]
+    assert titles(upcoming) == ["Upcoming 5"]
+    assert "More upcoming events" not in upcoming and 'href="?source=nato&amp;upcoming=2"' in upcoming
+    # A bad page number is the first page, never an error.
+    assert titles(client.get(url + "?upcoming=zero").content.decode().split('id="past-events-heading"')[0]) == [
+        "Upcoming 1", "Upcoming 2"]
+
+
+def test_a_short_upcoming_list_has_no_page_links(client, writer, reviewer):
+    event(writer, reviewer, "Only one", date(2030, 1, 1))
+    assert "Pages of upcoming events" not in client.get(reverse("releases:events")).content.decode()

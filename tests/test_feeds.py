@@ -8,8 +8,9 @@ import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
+from releases.demo.topics import load_topics
 from releases.importers import import_digest
-from releases.models import Advisory, ProgrammeEntry, Release, Source
+from releases.models import Advisory, ProgrammeEntry, Release, Source, Topic
 from releases.text import normalise_text
 
 from .factories import make_advisory, make_picture, make_release, make_source, publish
@@ -206,3 +207,78 @@ def test_stored_control_characters_dont_break_any_feed(client, writer, reviewer,
         release_entry = next(entry for entry in feed.entries if entry.title == clean)
         assert normalise_text(f"Summary: {title}") in release_entry.summary
     assert of_source(client, "legacy", feed_format).feed.title.startswith(f"Office {clean}")
+
+
+# --- a person who clicks "Follow": the feeds page ----------------------------------------------
+
+
+def test_seed_unicode_survives_in_every_feed(client, db, feed_format):
+    """Chișinău, Novák and curly quotes arrive in feed readers as they were written, in both formats."""
+    import_digest(SEED, publish=True)
+    feed = latest(client, feed_format)
+    titles = " ".join(entry.title for entry in feed.entries)
+    summaries = " ".join(entry.summary for entry in feed.entries)
+    assert "Chișinău" in titles
+    assert "Mrs Katalin Novák" in summaries
+    assert "“" in summaries or "’" in summaries
+
+
+def test_feeds_page_lists_every_feed_with_its_address(client, db):
+    """What a person sees instead of raw XML: what a feed is, then each feed's address to copy."""
+    import_digest(SEED, publish=True)
+    load_topics()
+    response = client.get(reverse("releases:feeds"))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "copy a feed" in page and "raw XML" in page
+    for url in ("/feeds/latest.rss", "/feeds/latest.atom", "/sources/nato/feed.rss", "/sources/europol/feed.atom",
+                "/topics/cooperation-scientifique/feed.rss", "/topics/allies-and-partners/feed.atom"):
+        # The address itself is on the page, absolute, ready to paste into a reader.
+        assert f"<code>http://testserver{url}</code>" in page
+    assert "Coopération scientifique" in page
+    assert 'id="source-nato"' in page and 'id="topic-cooperation-scientifique"' in page and 'id="latest"' in page
+
+
+def test_the_follow_links_lead_to_the_feeds_page_at_their_feed(client, db):
+    import_digest(SEED, publish=True)
+    load_topics()
+    feeds_page = client.get(reverse("releases:feeds")).content.decode()
+    for url, anchor in ((reverse("releases:home"), "latest"), ("/sources/nato/", "source-nato"),
+                        ("/topics/cooperation-scientifique/", "topic-cooperation-scientifique")):
+        page = client.get(url).content.decode()
+        assert f'<a href="/feeds/#{anchor}">in a feed reader (RSS, Atom)</a>' in page
+        assert f'id="{anchor}"' in feeds_page
+
+
+def test_feeds_page_names_no_source_or_topic_with_nothing_public(client, writer, reviewer):
+    """A source or topic known only from a draft or a scheduled item is not announced on the feeds page."""
+    quiet = make_source("Quiet office", slug="quiet")
+    busy = make_source("Busy office", slug="busy")
+    secret = Topic.objects.create(name="Secret summit")
+    public_topic = Topic.objects.create(name="Open summit")
+    make_release(source=quiet, author=writer, title="A draft").topics.set([secret])
+    scheduled = make_release(source=quiet, author=writer, title="Scheduled")
+    scheduled.topics.set([secret])
+    publish(scheduled, reviewer, at=timezone.now() + timedelta(hours=1))
+    published = make_release(source=busy, author=writer, title="Out")
+    published.topics.set([public_topic])
+    publish(published, reviewer)
+    page = client.get(reverse("releases:feeds")).content.decode()
+    assert "Busy office" in page and "Open summit" in page
+    assert "Quiet office" not in page and "/sources/quiet/" not in page
+    assert "Secret summit" not in page and "secret-summit" not in page
+
+
+def test_a_hostile_source_name_is_text_on_the_feeds_page(client, writer, reviewer):
+    source = make_source("<script>alert(1)</script> office", slug="hostile")
+    publish(make_release(source=source, author=writer), reviewer)
+    page = client.get(reverse("releases:feeds")).content.decode()
+    assert "<script>alert(1)</script>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; office" in page
+
+
+def test_feeds_keep_their_feed_types_for_feed_readers(client, db, feed_format):
+    """The feeds page is for people; the feeds themselves stay plain feeds, without a stylesheet."""
+    response = client.get(reverse(FEEDS[feed_format][0]))
+    assert response["Content-Type"] == FEEDS[feed_format][2]
+    assert b"xml-stylesheet" not in response.content

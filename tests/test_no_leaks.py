@@ -5,7 +5,7 @@ Hypothesis builds a newsroom of releases and advisories in random workflow
 states, then reads every public surface as an anonymous visitor — the home
 page, a search (highlighted snippets, and the spelling a search that finds
 nothing suggests), both source pages, the media events page, every item's own page (and an
-advisory's .ics, and its related items), the topic page and its feeds, the RSS and Atom feeds,
+advisory's .ics, and its related items), the topic page and its feeds, the RSS and Atom feeds, the feeds page,
 the calendar, the sitemap, every item's media-kit document and ZIP, pre-brief links (and the
 documents they reach) and the
 daily digest a subscriber of everything would be mailed — and checks that
@@ -264,6 +264,13 @@ def test_no_surface_shows_what_is_not_public(client, writer, reviewer, items):
         content = get(client, reverse(name, args=[topic.slug]))
         assert feedparser.parse(content).bozo == 0
         assert markers(content) == listed
+
+    # The feeds page: no item text, and a source's or the topic's feeds only once something is listed on them.
+    page = get(client, reverse("releases:feeds"))
+    assert markers(page) == set()
+    for number, source in enumerate(sources):
+        assert (f'id="source-{source.slug}"' in page) == bool(public_markers(items, source=number))
+    assert (f'id="topic-{topic.slug}"' in page) == bool(listed)
 
     # The calendar: the listed advisories (all within its window), by title, nothing else in the text.
     content = get(client, reverse("releases:calendar"))

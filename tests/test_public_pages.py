@@ -9,6 +9,7 @@ import time_machine
 from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import strip_tags
 
 from releases.models import Release
 
@@ -291,7 +292,7 @@ def test_advisory_time_is_shown_in_the_event_zone(client, writer, reviewer):
                                      time_zone="Europe/Brussels"), reviewer)
     assert advisory.starts_at == datetime(2023, 11, 8, 16, 30, tzinfo=dt_timezone.utc)
     page = client.get(advisory.get_absolute_url()).content.decode()
-    assert "17:30 CET" in page
+    assert "17:30–18:30 CET" in strip_tags(page)  # start and end (the default hour), in the event's zone
     assert "2023-11-08T17:30:00+01:00" in page
     assert "16:30" not in page
 
@@ -354,7 +355,7 @@ def test_event_date_after_midnight_local(client, writer, reviewer):
     """00:30 in Brussels is still the previous day in UTC; the page shows the local day and time."""
     advisory = publish(make_advisory(author=writer, event_date=date(2023, 11, 9), event_time=time(0, 30)), reviewer)
     page = client.get(advisory.get_absolute_url()).content.decode()
-    assert "Thursday 9 November 2023, 00:30 CET" in page
+    assert "Thursday 9 November 2023, 00:30–01:30 CET" in strip_tags(page)
 
 
 def test_summary_is_not_repeated_when_the_body_opens_with_it(client, writer, reviewer):

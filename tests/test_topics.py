@@ -300,3 +300,57 @@ def test_a_hostile_topic_name_is_stored_clean_and_shown_escaped(client, press_of
         assert feed.bozo == 0 and feed.feed.title.startswith("<script>alert(1)</script> “Novák & Chișinău”")
     release = Release.objects.get(title="Allies meet", state=State.PUBLISHED)
     assert "&lt;script&gt;alert(1)" in client.get(release.get_absolute_url()).content.decode()
+
+
+# --- topics on the pages and in the feeds -------------------------------------------------------
+
+
+def test_advisory_pages_show_their_topics_like_release_pages(client, writer, reviewer, nato, cooperation):
+    release = publish(on(make_release(source=nato, author=writer, title="A release"), cooperation), reviewer)
+    advisory = publish(on(make_advisory(source=nato, author=writer, title="An advisory"), cooperation), reviewer)
+    for item in (release, advisory):
+        page = client.get(item.get_absolute_url()).content.decode()
+        topics = page.partition('<nav class="topics" aria-label="Topics">')[2].partition("</nav>")[0]
+        assert f'<a class="topic" href="{cooperation.get_absolute_url()}">Coopération</a>' in topics, item
+
+
+FEED_NAMES = ("releases:feed-rss", "releases:feed-atom", "releases:source-feed-rss", "releases:source-feed-atom")
+
+
+def feed_categories(client, name, title):
+    url = reverse(name, args=["nato"]) if "source" in name else reverse(name)
+    feed = feedparser.parse(client.get(url).content)
+    assert feed.bozo == 0
+    entry = next(entry for entry in feed.entries if entry.title == title)
+    return [tag.term for tag in entry.tags]
+
+
+def test_topics_are_categories_of_feed_entries(client, writer, reviewer, nato, cooperation):
+    """The kind, then the item's topics by name, in RSS <category> and Atom <category term>."""
+    defence = Topic.objects.create(name="Defence")
+    publish(on(make_release(source=nato, author=writer, title="On two"), defence, cooperation), reviewer)
+    publish(on(make_advisory(source=nato, author=writer, title="Advisory on one"), cooperation), reviewer)
+    publish(make_release(source=nato, author=writer, title="On none"), reviewer)
+    for name in FEED_NAMES:
+        assert feed_categories(client, name, "On two") == ["Press release", "Coopération", "Defence"], name
+        assert feed_categories(client, name, "Advisory on one") == ["Media advisory", "Coopération"], name
+        assert feed_categories(client, name, "On none") == ["Press release"], name
+    topic_feed = feedparser.parse(client.get(reverse("releases:topic-feed-atom", args=["cooperation"])).content)
+    assert {entry.title: [tag.term for tag in entry.tags] for entry in topic_feed.entries}["On two"] == [
+        "Press release", "Coopération", "Defence"]
+
+
+def test_a_drafts_new_topic_is_not_a_category_until_approved(client, writer, reviewer, nato, cooperation):
+    """Only the published edition's topics reach the feeds: a draft's change of topics waits for approval."""
+    secret = Topic.objects.create(name="Secret summit")
+    live = publish(on(make_release(source=nato, author=writer, title="Live"), cooperation), reviewer)
+    draft = live.start_new_draft(writer)
+    draft.topics.set([secret])
+    for name in FEED_NAMES:
+        assert feed_categories(client, name, "Live") == ["Press release", "Coopération"]
+        url = reverse(name, args=["nato"]) if "source" in name else reverse(name)
+        assert "Secret summit" not in client.get(url).content.decode()
+    draft.submit(writer)
+    draft.approve(reviewer)
+    for name in FEED_NAMES:
+        assert feed_categories(client, name, "Live") == ["Press release", "Secret summit"]

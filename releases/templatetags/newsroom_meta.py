@@ -109,6 +109,8 @@ def advisory_data(advisory, request):
         "name": advisory.title,
         # With the event's own offset ("2023-11-08T17:30:00+01:00"); a date alone when the time isn't known.
         "startDate": advisory.local_start.isoformat() if advisory.time_known else advisory.event_date.isoformat(),
+        # Start plus the advisory's duration, as in the .ics; an event without a stated time takes its day.
+        "endDate": advisory.local_end.isoformat() if advisory.local_end else advisory.event_date.isoformat(),
         "eventStatus": "https://schema.org/EventCancelled" if withdrawn else "https://schema.org/EventScheduled",
         "eventAttendanceMode": "https://schema.org/OfflineEventAttendanceMode",
         "organizer": organisation(advisory.source),

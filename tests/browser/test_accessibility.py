@@ -82,3 +82,13 @@ def test_events_page_has_no_violation_at_all(person, demo_week, viewport):
     assert page.goto("/events/").ok
     violations = run_axe(page)
     assert not violations, describe(violations)
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_feeds_page_has_no_violation_at_all(person, demo_week, viewport):
+    """The feeds page (where "Follow … in a feed reader" leads): not one axe violation, of any impact."""
+    page = person(viewport=viewport)
+    assert page.goto("/feeds/").status == 200
+    expect(page.get_by_role("heading", name="Follow the newsroom in a feed reader")).to_be_visible()
+    violations = run_axe(page)
+    assert not violations, describe(violations)

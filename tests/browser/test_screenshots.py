@@ -100,3 +100,13 @@ def test_screenshots_of_the_media_events_page(person, demo_week, viewport):
     expect(past).to_have_count(1)
     expect(upcoming).to_have_count(0)
     shoot(page, "events-october")
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_screenshots_of_the_feeds_page(person, demo_week, viewport):
+    """Where "Follow … in a feed reader" leads: every feed's address, to copy into a reader."""
+    page = person(viewport=viewport)
+    page.goto("/feeds/")
+    expect(page.get_by_role("heading", name="Follow the newsroom in a feed reader")).to_be_visible()
+    on_screen(page.locator(".feed-addresses code").first, page)
+    shoot(page, "feeds")
