@@ -1,14 +1,14 @@
 """
-The sitemap (``/sitemap.xml``): the home page, every public release and
-advisory, and the sources that have published something, each with the time
-it last changed. Withdrawn pages are left out: they carry ``noindex``.
+The sitemap (``/sitemap.xml``): the home page, the press contacts, every public
+release and advisory, and the sources that have published something, each with
+the time it last changed. Withdrawn pages are left out: they carry ``noindex``.
 """
 from django.contrib.sitemaps import Sitemap
 from django.db.models import Exists, Max, OuterRef, Subquery
 from django.db.models.functions import Coalesce, Greatest
 from django.urls import reverse
 
-from .models import Advisory, Release, Source
+from .models import Advisory, Contact, Release, Source
 
 
 class PublishableSitemap(Sitemap):
@@ -69,8 +69,22 @@ class HomeSitemap(Sitemap):
         return max((moment for moment in latest if moment is not None), default=None)
 
 
+class ContactsSitemap(Sitemap):
+    """The press contacts page, dated by its newest public contact's change."""
+
+    def items(self):
+        return ["releases:contacts"] if Contact.objects.public().exists() else []
+
+    def location(self, name):
+        return reverse(name)
+
+    def lastmod(self, name):
+        return Contact.objects.public().aggregate(latest=Max("updated_at"))["latest"]
+
+
 SITEMAPS = {
     "home": HomeSitemap,
+    "contacts": ContactsSitemap,
     "releases": ReleaseSitemap,
     "advisories": AdvisorySitemap,
     "sources": SourceSitemap,

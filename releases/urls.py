@@ -12,6 +12,8 @@ urlpatterns = [
     path("releases/<slug:slug>/", views.ReleaseDetailView.as_view(), name="release-detail"),
     path("advisories/<slug:slug>/", views.AdvisoryDetailView.as_view(), name="advisory-detail"),
     path("sources/<slug:slug>/", views.SourceView.as_view(), name="source"),
+    path("contacts/", views.ContactsView.as_view(), name="contacts"),
+    path("contacts/<int:pk>.vcf", views.ContactVCardView.as_view(), name="contact-vcard"),
     path("preview/<str:kind>/<int:pk>/", views.PreviewView.as_view(), name="preview"),
     path("pictures/<str:key>/<str:name>", views.picture_file, name="picture-file"),
     # Feeds, calendars, sitemap: all start from published(); see feeds.py, calendar.py, sitemaps.py.

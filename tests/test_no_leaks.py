@@ -8,6 +8,11 @@ page, a search, both source pages, every item's own page (and an advisory's
 daily digest a subscriber of everything would be mailed — and checks that
 each shows exactly the items that should be public, in their approved version.
 
+Each source has a public and an internal press contact, attached to every item:
+the internal one (``INTERNAL``) must appear on no surface — the contacts page, the
+vCards (its own is a 404), the source and item pages, the feeds — while the public
+one is on the contacts page, its source's page and its vCard.
+
 Every edition's text carries markers: the title ``t<item>v<version>``, the
 summary and body ``s<item>v<version>`` (the body also a word all items share).
 A marker of an edition the public must not see appearing anywhere is a leak.
@@ -34,10 +39,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from icalendar import Calendar
 
-from releases.models import Advisory, Release
+from releases.models import Advisory, Contact, Release
 from releases.workflow import StaleEdit
 
-from .factories import make_advisory, make_release, make_source
+from .factories import make_advisory, make_contact, make_release, make_source
 
 EXAMPLES = int(os.environ.get("NEWSROOM_LEAK_EXAMPLES", "200"))
 
@@ -57,6 +62,8 @@ STATES = [
     "prebriefed",  # scheduled for tomorrow and sent ahead under embargo (distribution/): a link per journalist
 ]
 MARKER = re.compile(r"\b[ts]\d+v\d\b")
+#: In every field of the internal contacts, never on a public surface.
+INTERNAL = "internalonly"
 
 
 @dataclass
@@ -111,6 +118,7 @@ def create(item, sources, writer, reviewer, now):
         source=sources[item.source], author=writer, title=item.title(1), slug=f"item-{item.number}",
         summary=f"Summary {item.text(1)}.", body=f"Body {item.text(1)} newsroomword.", **extra,
     )
+    edition.contacts.set(Contact.objects.filter(source=edition.source))
     if item.state == "draft":
         return edition
     edition.submit(writer)
@@ -197,7 +205,18 @@ def public_markers(items, *, listed_only=True, kinds=("release", "advisory"), so
 def get(client, url):
     response = client.get(url)
     assert response.status_code == 200, url
-    return response.content.decode()
+    content = response.content.decode()
+    assert INTERNAL not in content, url
+    return content
+
+
+def make_contacts(source):
+    """A public and an internal press contact of ``source``."""
+    public = make_contact(source, f"{source.name} Press Office", email=f"press@{source.slug}.example")
+    internal = make_contact(
+        source, f"Desk {INTERNAL}", is_public=False, role=INTERNAL, email=f"{INTERNAL}@{source.slug}.example",
+    )
+    return public, internal
 
 
 @pytest.mark.django_db
@@ -215,6 +234,9 @@ def test_no_surface_shows_what_is_not_public(client, writer, reviewer, items):
     Advisory.objects.all().delete()
     cache.clear()
     sources = [make_source("NATO", slug="nato"), make_source("Europol", slug="europol")]
+    Contact.objects.all().delete()
+    contacts = [make_contacts(source) for source in sources]
+    cache.clear()
     now = timezone.now()
     for number, item in enumerate(items):
         item.number = number
@@ -271,6 +293,19 @@ def test_no_surface_shows_what_is_not_public(client, writer, reviewer, items):
             assert ics.status_code == (200 if item.listed else 404)
             if item.listed:
                 assert markers(ics.content.decode().replace("\r\n ", "")) == public_markers([item])
+
+    # Press contacts: the public ones on the contacts page, their source's page and their vCard;
+    # the internal ones nowhere (``get`` checks every surface above), their vCards a 404.
+    contacts_page = get(client, reverse("releases:contacts"))
+    for number, (public, internal) in enumerate(contacts):
+        assert public.name in contacts_page and public.email in get(client, sources[number].get_absolute_url())
+        assert public.name in get(client, public.get_absolute_url())
+        assert client.get(internal.get_absolute_url()).status_code == 404
+    for item in items:
+        response = client.get(item.obj.get_absolute_url())
+        assert INTERNAL not in response.content.decode()
+        if item.live_version is not None and item.state != "withdrawn":
+            assert contacts[item.source][0].name in response.content.decode()
 
     # Pre-briefed items: only a valid personal link shows them; a revoked or forged one shows nothing.
     for item in items:

@@ -21,8 +21,3 @@ def event_datetime(advisory):
     if advisory.time_known:
         return advisory.local_start.isoformat()
     return advisory.event_date.isoformat()
-
-
-@register.filter
-def kind_label(item):
-    return "media advisory" if item.kind == "advisory" else "press release"

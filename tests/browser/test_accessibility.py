@@ -43,6 +43,7 @@ def test_public_pages_have_no_serious_accessibility_violations(visitor, demo_wee
         "withdrawn release": withdrawn.get_absolute_url(),
         "advisory": advisory.get_absolute_url(),
         "source": release.source.get_absolute_url(),
+        "contacts": "/contacts/",
     }
     found = {}
     for name, url in pages.items():
@@ -50,6 +51,11 @@ def test_public_pages_have_no_serious_accessibility_violations(visitor, demo_wee
         found[name] = blocking(run_axe(visitor))
     report = "\n".join(f"{name}:\n{describe(violations)}" for name, violations in found.items() if violations)
     assert not report, report
+    # The pages added for press contacts and sharing: no violation of any impact.
+    for url in ("/contacts/", release.get_absolute_url()):
+        assert visitor.goto(url).ok
+        violations = run_axe(visitor)
+        assert not violations, describe(violations)
 
 
 def test_admin_change_form_has_no_serious_violations_in_our_parts(person, demo_week, writer):

@@ -44,6 +44,9 @@ def test_screenshots_of_the_public_pages_and_the_admin(person, demo_week, writer
     shoot(page, "advisory")
     page.goto(release.source.get_absolute_url())
     shoot(page, "source")
+    page.goto("/contacts/")
+    expect(page.locator(".contacts--source").first).to_contain_text("NATO Press Office")
+    shoot(page, "contacts")
 
     editor = person(writer, viewport=viewport)
     editor.goto(f"/admin/releases/release/{draft.pk}/change/")
