@@ -275,6 +275,11 @@ class PublishableAdmin(DeletesOneByOne, admin.ModelAdmin):
     def change_view(self, request, object_id, form_url="", extra_context=None):
         obj = self.get_object(request, object_id)
         extra_context = extra_context or {}
+        if obj is not None and obj.teaser_without_url and request.method == "GET":
+            messages.warning(request, _(
+                "The summary ends in “…”, so the page presents this as a teaser, but no original URL says where "
+                "the full text is: add it, and the page and the lists will link readers to it."
+            ))
         if obj is not None:
             if obj.editable and request.method == "GET" and self.has_change_permission(request, obj):
                 presence.mark_editing(obj, request.user)

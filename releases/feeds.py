@@ -100,7 +100,7 @@ class LatestFeed(Feed):
         return item.source.name
 
     def item_categories(self, item):
-        return ["Media advisory" if item.kind == "advisory" else item.get_category_display()]
+        return [str(item.kind_label)]
 
     def item_enclosures(self, item):
         """The lead picture's largest JPEG, for readers that show an image with the entry."""

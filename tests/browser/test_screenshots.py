@@ -59,6 +59,9 @@ def test_screenshots_of_the_public_pages_and_the_admin(person, demo_week, writer
     page.goto("/topics/allies-and-partners/")
     expect(page.locator(".entry-title").first).to_be_visible()
     shoot(page, "topic")
+    page.goto("/contacts/")
+    expect(page.locator(".contacts--source").first).to_contain_text("NATO Press Office")
+    shoot(page, "contacts")
 
     editor = person(writer, viewport=viewport)
     editor.goto(f"/admin/releases/release/{draft.pk}/change/")
