@@ -383,8 +383,12 @@ class Release(HasContacts, Teaser, Illustrated, HasTopics, Publishable):
 
     @property
     def kind_label(self):
-        """What the item is, said the same way on its page, in lists, feeds and notices."""
+        """
+        THE name of what the item is ("Press release", "News story"), said the same way on its
+        page, in lists, related items, feeds, the calendar, withdrawal notices and e-mails.
+        """
         return self.get_category_display()
+
 
 class Advisory(HasContacts, Teaser, Illustrated, HasTopics, Publishable):
     """
@@ -457,7 +461,10 @@ class Advisory(HasContacts, Teaser, Illustrated, HasTopics, Publishable):
     def get_absolute_url(self):
         return reverse("releases:advisory-detail", kwargs={"slug": self.slug})
 
-    kind_label = _("Media advisory")
+    @property
+    def kind_label(self):
+        """THE name of what the item is: see ``Release.kind_label``."""
+        return _("Media advisory")
 
     def clean(self):
         super().clean()

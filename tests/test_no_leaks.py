@@ -13,8 +13,9 @@ each shows exactly the items that should be public, in their approved version.
 
 Each source has a public and an internal press contact, attached to every item:
 the internal one (``INTERNAL``) must appear on no surface — the contacts page, the
-vCards (its own is a 404), the source and item pages, the feeds — while the public
-one is on the contacts page, its source's page and its vCard.
+vCards (its own is a 404), the source and item pages, the feeds, the pre-brief pages,
+the digest mail — while the public one is on the contacts page, its source's page,
+its vCard and the pages of its source's public items.
 
 Every edition's text carries markers: the title ``t<item>v<version>``, the
 summary and body ``s<item>v<version>`` (the body also a word all items share).
@@ -393,6 +394,8 @@ def digest_markers(now):
         found = set()
         for row in mail.select([row]):
             message = mail.message(row)
-            found = markers(message.subject + message.body + message.alternatives[0].content)
+            text = message.subject + message.body + message.alternatives[0].content
+            assert INTERNAL not in text
+            found = markers(text)
         publication.delete()
     return found
