@@ -3,6 +3,8 @@ import feedparser
 import pytest
 from django.urls import reverse
 
+from releases.models import Release
+
 from .factories import make_advisory, make_release, make_source, publish
 
 LABELS = [("press_release", "Press release"), ("news", "News story")]
@@ -86,3 +88,26 @@ def test_a_teaser_without_url_warns_the_editor_and_shows_no_link(client, source,
     publish(item, reviewer)
     html = page(client, item.get_absolute_url())
     assert ">Teaser</span>" not in html and "Read the full text" not in html
+
+
+def test_saving_a_teaser_without_url_warns_the_editor(client, source, writer):
+    """Told on "Save" (the editor leaves the form), not twice on "Save and continue" (the form says it)."""
+    client.force_login(writer)
+    form = {
+        "source": source.pk, "category": "news", "title": "Operation", "slug": "operation", "summary": TEASER,
+        "body": "", "original_url": "", "documents-TOTAL_FORMS": "0", "documents-INITIAL_FORMS": "0",
+        "pictures-TOTAL_FORMS": "0", "pictures-INITIAL_FORMS": "0",
+    }
+    response = client.post(reverse("admin:releases_release_add"), form, follow=True)
+    assert response.redirect_chain and "no original URL says where the full text is" in response.content.decode()
+    item = Release.objects.get(slug="operation")
+    response = client.post(
+        reverse("admin:releases_release_change", args=[item.pk]),
+        {**form, "revision": item.revision, "title": "Operation Trojan", "_continue": "1"}, follow=True,
+    )
+    assert response.content.decode().count("no original URL says where the full text is") == 1
+    response = client.post(
+        reverse("admin:releases_release_change", args=[item.pk]),
+        {**form, "revision": Release.objects.get(pk=item.pk).revision, "original_url": FULL_TEXT}, follow=True,
+    )
+    assert response.redirect_chain and "no original URL says where the full text is" not in response.content.decode()
