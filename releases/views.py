@@ -11,6 +11,7 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.decorators import method_decorator
+from django.utils.text import slugify
 from django.views.generic import DetailView, ListView, TemplateView
 
 from . import calendar, documents, events, paging, pictures, search, topics, vcard
@@ -280,7 +281,8 @@ class ContactVCardView(DetailView):
         contact = self.object
         body = vcard.build_vcard(contact, self.request.build_absolute_uri(contact.source.get_absolute_url()))
         response = HttpResponse(body, content_type="text/vcard; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="contact-{contact.pk}.vcf"'
+        # "jan-novak.vcf": an ASCII name every browser keeps (slugify drops the accents).
+        response["Content-Disposition"] = f'attachment; filename="{slugify(contact.name) or "contact"}.vcf"'
         return response
 
 

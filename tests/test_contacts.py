@@ -93,6 +93,7 @@ def test_vcard_is_rfc_6350_with_crlf_and_unicode(client, nato):
     contact = make_contact(nato, "Jan Novák", role="Spokesperson, Chișinău office", email="jan@example.org",
                            phone="+373 (22) 12-34-56")
     content = vcard(client, contact)
+    assert client.get(contact.get_absolute_url())["Content-Disposition"] == 'attachment; filename="jan-novak.vcf"'
     assert content.endswith(b"\r\n") and b"\n" not in content.replace(b"\r\n", b"")
     lines = unfold(content)
     assert lines[:2] == ["BEGIN:VCARD", "VERSION:4.0"] and lines[-2:] == ["END:VCARD", ""]

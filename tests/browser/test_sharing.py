@@ -29,6 +29,8 @@ def test_copy_link_button_copies_the_address(person, live_server, release, viewp
     assert_visible_in_viewport(button)
     assert_visible_in_viewport(page.get_by_role("link", name="Share by e-mail"))
     assert_visible_in_viewport(page.get_by_role("link", name="Share on X"))
+    for target in (button, page.get_by_label("Link to this page"), page.get_by_role("link", name="Share by e-mail")):
+        assert target.bounding_box()["height"] >= 44  # a touch target
     button.click()
     expect(page.locator(".share-copy-status")).to_have_text("Link copied.")
     assert page.evaluate("navigator.clipboard.readText()") == live_server.url + release.get_absolute_url()
