@@ -350,6 +350,15 @@ def test_no_surface_shows_what_is_not_public(client, writer, reviewer, items):
         assert INTERNAL not in response.content.decode()
         if item.live_version is not None and item.state != "withdrawn":
             assert contacts[item.source][0].name in response.content.decode()
+    # A public contact made internal leaves every page at once, though they are all in the page cache now.
+    gone, _ = contacts[0]
+    gone.is_public = False
+    gone.save()
+    surfaces = [reverse("releases:contacts"), sources[0].get_absolute_url()]
+    surfaces += [item.obj.get_absolute_url() for item in items if item.listed]
+    for url in surfaces:
+        assert gone.email not in get(client, url), url
+    assert client.get(gone.get_absolute_url()).status_code == 404
 
     # Pre-briefed items: only a valid personal link shows them; a revoked or forged one shows nothing.
     for item in items:
