@@ -831,6 +831,12 @@ class ContactAdmin(DeletesOneByOne, admin.ModelAdmin):
     list_select_related = ["source"]
     search_fields = ["name", "role", "email", "source__name"]
 
+    def get_view_on_site_url(self, obj=None):
+        # "View on site" is the contact's vCard, which only a public contact has.
+        if obj is None or not obj.is_public:
+            return None
+        return super().get_view_on_site_url(obj)
+
 
 def review_queue(request):
     """Everything in review that the current user may approve: not their own last edit."""

@@ -162,3 +162,11 @@ def test_contacts_page_is_in_the_sitemap_once_a_contact_is_public(client, nato):
     assert "/contacts/" not in page(client, reverse("releases:sitemap"))
     make_contact(nato, "Press Office")
     assert "http://testserver/contacts/" in page(client, reverse("releases:sitemap"))
+
+
+def test_admin_view_on_site_is_the_vcard_of_a_public_contact_only(client, nato, admin_user):
+    public = make_contact(nato, "Press Office")
+    internal = make_contact(nato, "Internal Desk", is_public=False)
+    client.force_login(admin_user)
+    assert "View on site" in page(client, reverse("admin:releases_contact_change", args=[public.pk]))
+    assert "View on site" not in page(client, reverse("admin:releases_contact_change", args=[internal.pk]))
