@@ -176,7 +176,7 @@ class DigestMail:
         updated = item.published_at <= self.start
         return {
             "item": item,
-            "kind": type(item)._meta.verbose_name,
+            "kind": item.kind_label,
             "updated": updated,
             "change_note": item.change_note if updated else "",
             "published": self.services.embargo_until_text(item.public_updated_at if updated else item.published_at),

@@ -578,8 +578,8 @@ class Mail:
             "prebrief": publication.kind == Publication.Kind.PREBRIEF,
             "embargo_until": embargo_until_text(edition.published_at) if edition.published_at else "",
             "item": edition,
-            "kind": model._meta.verbose_name,
-            "contacts": list(edition.contacts.filter(is_public=True)),
+            "kind": edition.kind_label,
+            "contacts": list(edition.contacts.public()),
             # Before the embargo the picture's public address answers nothing: the link's page shows it.
             "picture": picture if publication.kind != Publication.Kind.PREBRIEF else None,
             "change_note": edition.change_note if publication.kind == Publication.Kind.UPDATE else "",

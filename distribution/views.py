@@ -48,11 +48,11 @@ def embargo(request, signed):
     ]
     response = render(request, "distribution/embargo.html", {
         "item": edition,
-        "kind": type(edition)._meta.verbose_name,
+        "kind": edition.kind_label,
         "embargo_until": services.embargo_until_text(edition.published_at),
         "pictures": pictures_,
         "documents": services.embargo_documents(signed, edition),
-        "contacts": edition.contacts.filter(is_public=True),
+        "contacts": edition.contacts.public(),
     })
     return no_store(response)
 

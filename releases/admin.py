@@ -83,6 +83,13 @@ class ReviewFilter(admin.SimpleListFilter):
         return queryset
 
 
+#: Said to the editor on a teaser (``Teaser.teaser_without_url``) whose full text the page can't link.
+TEASER_WITHOUT_URL = _(
+    "The summary ends in “…”, so this is a teaser, but no original URL says where the full text is: "
+    "add it, and the page and the lists will link readers to it."
+)
+
+
 class DeletesOneByOne:
     """Bulk deletion through each object's own delete(), which removes its pictures' files too."""
 
@@ -226,6 +233,10 @@ class PublishableAdmin(DeletesOneByOne, admin.ModelAdmin):
         if change and (form.has_changed() or any(formset.has_changed() for formset in formsets)):
             form.instance.save_edit(request.user, form.cleaned_data["revision"], form.changed_data)
         super().save_related(request, form, formsets, change)
+        # Saved and leaving the form ("Save", "Save and add another"): told now. Back on the form
+        # ("Save and continue", a move), its GET says it, once.
+        if form.instance.teaser_without_url and not {"_continue", "_transition"} & set(request.POST):
+            messages.warning(request, TEASER_WITHOUT_URL)
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         """An edit posted for an edition that is no longer a draft gets the conflict page, not a 403."""
@@ -275,6 +286,8 @@ class PublishableAdmin(DeletesOneByOne, admin.ModelAdmin):
     def change_view(self, request, object_id, form_url="", extra_context=None):
         obj = self.get_object(request, object_id)
         extra_context = extra_context or {}
+        if obj is not None and obj.teaser_without_url and request.method == "GET":
+            messages.warning(request, TEASER_WITHOUT_URL)
         if obj is not None:
             if obj.editable and request.method == "GET" and self.has_change_permission(request, obj):
                 presence.mark_editing(obj, request.user)
@@ -817,6 +830,12 @@ class ContactAdmin(DeletesOneByOne, admin.ModelAdmin):
     list_filter = ["kind", "is_public", "source"]
     list_select_related = ["source"]
     search_fields = ["name", "role", "email", "source__name"]
+
+    def get_view_on_site_url(self, obj=None):
+        # "View on site" is the contact's vCard, which only a public contact has.
+        if obj is None or not obj.is_public:
+            return None
+        return super().get_view_on_site_url(obj)
 
 
 def review_queue(request):

@@ -128,7 +128,7 @@ def advisory_event(advisory, request):
     event.add("description", normalise_text(event_description(advisory, url)))
     event.add("url", url)
     event.add("status", "CONFIRMED")
-    event.add("categories", ["Media advisory", one_line(advisory.source.name)])
+    event.add("categories", [str(advisory.kind_label), one_line(advisory.source.name)])
     return event
 
 

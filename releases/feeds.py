@@ -106,8 +106,7 @@ class LatestFeed(Feed):
 
     def item_categories(self, item):
         """What the item is, then its topics (the published edition's own, by name), as feed readers file them."""
-        kind = "Media advisory" if item.kind == "advisory" else item.get_category_display()
-        return [kind, *sorted(topic.name for topic in item.topics.all())]
+        return [str(item.kind_label), *sorted(topic.name for topic in item.topics.all())]
 
     def item_enclosures(self, item):
         """The lead picture's largest JPEG, for readers that show an image with the entry."""

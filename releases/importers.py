@@ -40,7 +40,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from .models import (
-    EVENT_DATE_MAX, EVENT_DATE_MIN, HANDLE_RE, Advisory, Contact, ProgrammeEntry, Release, Source,
+    EVENT_DATE_MAX, EVENT_DATE_MIN, HANDLE_RE, TEASER_END, Advisory, Contact, ProgrammeEntry, Release, Source,
 )
 from .localtime import newsroom_zone
 from .text import markdown_to_html, normalise_text
@@ -372,7 +372,7 @@ def _read_item(line, title, source_name, paragraphs):
     summary = _joined(parts.paragraphs[0])
     text = "\n".join([title, *(_joined(paragraph) for paragraph in paragraphs)])
     fields = {"title": title, "summary": summary, "body": markdown_to_html(_markdown(parts.paragraphs))}
-    if len(parts.paragraphs) == 1 and summary.rstrip().endswith("…") and not advisory:
+    if len(parts.paragraphs) == 1 and summary.rstrip().endswith(TEASER_END) and not advisory:
         # A teaser: the digest gives the opening only, and not where the rest is.
         fields.update(body="", original_url="")
     if advisory:

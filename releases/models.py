@@ -18,6 +18,10 @@ from . import documents, pictures, public
 from .workflow import Publishable, PublishableQuerySet, State, Transition  # noqa: F401  (re-exported)
 
 HANDLE_RE = re.compile(r"@[A-Za-z0-9_]{1,30}")
+#: Where a handle's profile is: the network the handles are on (Source.social_handles' help text).
+PROFILE_URL = "https://x.com/{name}"
+#: How a teaser's summary ends: the source cut the text and the rest is on its own website.
+TEASER_END = "…"
 #: The dates an advisory's event may have: wide enough for any archive and any plan, narrow
 #: enough that every time zone, calendar and database can represent the event's start and end.
 EVENT_DATE_MIN = date(1900, 1, 1)
@@ -66,6 +70,11 @@ class Source(models.Model):
     def handles(self):
         return HANDLE_RE.findall(self.social_handles)
 
+    @property
+    def profiles(self):
+        """Each handle with its profile's address, built only from what ``HANDLE_RE`` lets through."""
+        return [(handle, PROFILE_URL.format(name=handle[1:])) for handle in self.handles]
+
     def save(self, *args, **kwargs):
         # Pages naming the source (its logo too: the admin saves the source with its logo) are sent again.
         with transaction.atomic():
@@ -85,6 +94,12 @@ class Source(models.Model):
             result = super().delete(*args, **kwargs)
             public.changed(keys=keys)
             return result
+
+
+class ContactQuerySet(models.QuerySet):
+    def public(self):
+        """THE definition of a public contact: every public page, vCard and feed starts here."""
+        return self.filter(is_public=True)
 
 
 class Contact(models.Model):
@@ -114,6 +129,8 @@ class Contact(models.Model):
     #: Moves the public pages' validators when a contact changes or stops being public (see caching).
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
+    objects = ContactQuerySet.as_manager()
+
     class Meta:
         ordering = ["source__name", "name"]
         constraints = [models.UniqueConstraint(fields=["source", "name"], name="releases_contact_unique_name")]
@@ -122,6 +139,15 @@ class Contact(models.Model):
         label = f"{self.name} ({self.source})" if self.source_id else self.name
         # How the admin's contact pickers list it: a writer sees at once which ones the public won't.
         return label if self.is_public else f"{label} — {_('internal')}"
+
+    @property
+    def phone_uri(self):
+        """The number as a ``tel:`` URI wants it: digits and a leading "+", no visual separators."""
+        return re.sub(r"[^0-9+]", "", self.phone)
+
+    def get_absolute_url(self):
+        """The contact's vCard (public contacts only; see ``views.contact_vcard``)."""
+        return reverse("releases:contact-vcard", kwargs={"pk": self.pk})
 
     def save(self, *args, **kwargs):
         # A contact no longer public must leave the pages now, in every cache that holds them.
@@ -250,6 +276,22 @@ class HasTopics:
         return related_items(self)
 
 
+class Teaser:
+    """
+    Releases and advisories may be teasers (Europol's style): the summary stops with "…" and
+    the full text is on the source's website, at ``original_url``.
+    """
+
+    @property
+    def is_teaser(self):
+        return self.summary.rstrip().endswith(TEASER_END)
+
+    @property
+    def teaser_without_url(self):
+        """A teaser whose full text the page can't point to: the admin asks the editor for the URL."""
+        return self.is_teaser and not self.original_url
+
+
 class Illustrated:
     """
     Releases and advisories carry pictures: an optional lead picture and a gallery.
@@ -295,7 +337,7 @@ class TaggedAdvisory(TaggedEdition):
 TOPICS_HELP = _("Pick from the press office's list of topics; the press office adds new ones.")
 
 
-class Release(HasContacts, Illustrated, HasTopics, Publishable):
+class Release(HasContacts, Teaser, Illustrated, HasTopics, Publishable):
     """A press release or news story. Each row is one edition (see ``workflow``)."""
 
     class Category(models.TextChoices):
@@ -339,8 +381,16 @@ class Release(HasContacts, Illustrated, HasTopics, Publishable):
     def get_absolute_url(self):
         return reverse("releases:release-detail", kwargs={"slug": self.slug})
 
+    @property
+    def kind_label(self):
+        """
+        THE name of what the item is ("Press release", "News story"), said the same way on its
+        page, in lists, related items, feeds, the calendar, withdrawal notices and e-mails.
+        """
+        return self.get_category_display()
 
-class Advisory(HasContacts, Illustrated, HasTopics, Publishable):
+
+class Advisory(HasContacts, Teaser, Illustrated, HasTopics, Publishable):
     """
     A media advisory: an event the press may cover.
 
@@ -410,6 +460,11 @@ class Advisory(HasContacts, Illustrated, HasTopics, Publishable):
 
     def get_absolute_url(self):
         return reverse("releases:advisory-detail", kwargs={"slug": self.slug})
+
+    @property
+    def kind_label(self):
+        """THE name of what the item is: see ``Release.kind_label``."""
+        return _("Media advisory")
 
     def clean(self):
         super().clean()

@@ -1,6 +1,6 @@
 """
-The sitemap (``/sitemap.xml``): the home and events pages, every public release and
-advisory, and the sources and topics that have published something, each with
+The sitemap (``/sitemap.xml``): the home, events and press contacts pages, every public
+release and advisory, and the sources and topics that have published something, each with
 the time it last changed (a topic: its own). Withdrawn pages are left out: they carry ``noindex``.
 """
 from django.contrib.sitemaps import Sitemap
@@ -8,7 +8,7 @@ from django.db.models import Exists, Max, OuterRef, Subquery
 from django.db.models.functions import Coalesce, Greatest
 from django.urls import reverse
 
-from .models import Advisory, Release, Source, Topic
+from .models import Advisory, Contact, Release, Source, Topic
 from .topics import on_topic
 
 
@@ -83,8 +83,22 @@ class HomeSitemap(Sitemap):
         return max((moment for moment in latest if moment is not None), default=None)
 
 
+class ContactsSitemap(Sitemap):
+    """The press contacts page, dated by its newest public contact's change."""
+
+    def items(self):
+        return ["releases:contacts"] if Contact.objects.public().exists() else []
+
+    def location(self, name):
+        return reverse(name)
+
+    def lastmod(self, name):
+        return Contact.objects.public().aggregate(latest=Max("updated_at"))["latest"]
+
+
 SITEMAPS = {
     "home": HomeSitemap,
+    "contacts": ContactsSitemap,
     "releases": ReleaseSitemap,
     "advisories": AdvisorySitemap,
     "sources": SourceSitemap,

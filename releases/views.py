@@ -11,15 +11,16 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.decorators import method_decorator
+from django.utils.text import slugify
 from django.views.generic import DetailView, ListView, TemplateView
 
-from . import calendar, documents, events, paging, pictures, search, topics
+from . import calendar, documents, events, paging, pictures, search, topics, vcard
 from .caching import public_cache
 from .filters import EventFilter, NewsroomFilter
 from .models import Advisory, Contact, Document, Picture, Release, Source, Topic
 from .workflow import State
 
-PUBLIC_CONTACTS = Prefetch("contacts", queryset=Contact.objects.filter(is_public=True).select_related("source"))
+PUBLIC_CONTACTS = Prefetch("contacts", queryset=Contact.objects.public().select_related("source"))
 MODELS = {"release": Release, "advisory": Advisory}
 
 
@@ -258,6 +259,37 @@ class SourceView(NewsroomListMixin, DetailView):
     def base_querysets(self):
         releases, advisories = super().base_querysets()
         return releases.for_source(self.object), advisories.for_source(self.object)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["contacts"] = self.object.contacts.public()
+        return context
+
+
+@method_decorator(public_cache, name="dispatch")
+class ContactsView(ListView):
+    """``/contacts/``: every public press contact, grouped by source."""
+
+    template_name = "releases/contacts.html"
+
+    def get_queryset(self):
+        return Contact.objects.public().select_related("source").order_by("source__name", "name")
+
+
+@method_decorator(public_cache, name="dispatch")
+class ContactVCardView(DetailView):
+    """``/contacts/<pk>.vcf``: one public contact as a vCard; an internal or unknown one is a 404."""
+
+    def get_queryset(self):
+        return Contact.objects.public().select_related("source")
+
+    def render_to_response(self, context, **kwargs):
+        contact = self.object
+        body = vcard.build_vcard(contact, self.request.build_absolute_uri(contact.source.get_absolute_url()))
+        response = HttpResponse(body, content_type="text/vcard; charset=utf-8")
+        # "jan-novak.vcf": an ASCII name every browser keeps (slugify drops the accents).
+        response["Content-Disposition"] = f'attachment; filename="{slugify(contact.name) or "contact"}.vcf"'
+        return response
 
 
 @method_decorator(public_cache, name="dispatch")

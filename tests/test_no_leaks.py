@@ -11,6 +11,12 @@ documents they reach) and the
 daily digest a subscriber of everything would be mailed — and checks that
 each shows exactly the items that should be public, in their approved version.
 
+Each source has a public and an internal press contact, attached to every item:
+the internal one (``INTERNAL``) must appear on no surface — the contacts page, the
+vCards (its own is a 404), the source and item pages, the feeds, the pre-brief pages,
+the digest mail — while the public one is on the contacts page, its source's page,
+its vCard and the pages of its source's public items.
+
 Every edition's text carries markers: the title ``t<item>v<version>``, the
 summary and body ``s<item>v<version>`` (the body also a word all items share).
 A marker of an edition the public must not see appearing anywhere is a leak.
@@ -37,10 +43,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from icalendar import Calendar
 
-from releases.models import Advisory, Release, Topic
+from releases.models import Advisory, Contact, Release, Topic
 from releases.workflow import StaleEdit
 
-from .factories import make_advisory, make_document, make_release, make_source
+from .factories import make_advisory, make_contact, make_document, make_release, make_source
 
 EXAMPLES = int(os.environ.get("NEWSROOM_LEAK_EXAMPLES", "200"))
 
@@ -60,6 +66,8 @@ STATES = [
     "prebriefed",  # scheduled for tomorrow and sent ahead under embargo (distribution/): a link per journalist
 ]
 MARKER = re.compile(r"\b[ts]\d+v\d\b")
+#: In every field of the internal contacts, never on a public surface.
+INTERNAL = "internalonly"
 
 
 @dataclass
@@ -121,6 +129,7 @@ def create(item, sources, writer, reviewer, now):
     item.document = make_document(edition, title="Fact sheet", name="fact-sheet.txt", content=b"Figures.")
     # Every item is on one topic, so its page lists the others as related; new editions keep it.
     edition.topics.set([Topic.objects.get(name="Coopération")])
+    edition.contacts.set(Contact.objects.filter(source=edition.source))
     if item.state == "draft":
         return edition
     edition.submit(writer)
@@ -207,7 +216,18 @@ def public_markers(items, *, listed_only=True, kinds=("release", "advisory"), so
 def get(client, url):
     response = client.get(url)
     assert response.status_code == 200, url
-    return response.content.decode()
+    content = response.content.decode()
+    assert INTERNAL not in content, url
+    return content
+
+
+def make_contacts(source):
+    """A public and an internal press contact of ``source``."""
+    public = make_contact(source, f"{source.name} Press Office", email=f"press@{source.slug}.example")
+    internal = make_contact(
+        source, f"Desk {INTERNAL}", is_public=False, role=INTERNAL, email=f"{INTERNAL}@{source.slug}.example",
+    )
+    return public, internal
 
 
 @pytest.mark.django_db
@@ -226,6 +246,9 @@ def test_no_surface_shows_what_is_not_public(client, writer, reviewer, items):
     cache.clear()
     sources = [make_source("NATO", slug="nato"), make_source("Europol", slug="europol")]
     topic, _ = Topic.objects.get_or_create(name="Coopération")
+    Contact.objects.all().delete()
+    contacts = [make_contacts(source) for source in sources]
+    cache.clear()
     now = timezone.now()
     for number, item in enumerate(items):
         item.number = number
@@ -322,6 +345,28 @@ def test_no_surface_shows_what_is_not_public(client, writer, reviewer, items):
         assert client.get(item.document.get_absolute_url()).status_code == expected, item.state
         assert client.get(item.obj.media_kit_url).status_code == expected, item.state
 
+    # Press contacts: the public ones on the contacts page, their source's page and their vCard;
+    # the internal ones nowhere (``get`` checks every surface above), their vCards a 404.
+    contacts_page = get(client, reverse("releases:contacts"))
+    for number, (public, internal) in enumerate(contacts):
+        assert public.name in contacts_page and public.email in get(client, sources[number].get_absolute_url())
+        assert public.name in get(client, public.get_absolute_url())
+        assert client.get(internal.get_absolute_url()).status_code == 404
+    for item in items:
+        response = client.get(item.obj.get_absolute_url())
+        assert INTERNAL not in response.content.decode()
+        if item.live_version is not None and item.state != "withdrawn":
+            assert contacts[item.source][0].name in response.content.decode()
+    # A public contact made internal leaves every page at once, though they are all in the page cache now.
+    gone, _ = contacts[0]
+    gone.is_public = False
+    gone.save()
+    surfaces = [reverse("releases:contacts"), sources[0].get_absolute_url()]
+    surfaces += [item.obj.get_absolute_url() for item in items if item.listed]
+    for url in surfaces:
+        assert gone.email not in get(client, url), url
+    assert client.get(gone.get_absolute_url()).status_code == 404
+
     # Pre-briefed items: only a valid personal link shows them; a revoked or forged one shows nothing.
     for item in items:
         if item.state == "prebriefed":
@@ -365,6 +410,8 @@ def digest_markers(now):
         found = set()
         for row in mail.select([row]):
             message = mail.message(row)
-            found = markers(message.subject + message.body + message.alternatives[0].content)
+            text = message.subject + message.body + message.alternatives[0].content
+            assert INTERNAL not in text
+            found = markers(text)
         publication.delete()
     return found

@@ -25,11 +25,6 @@ def event_datetime(advisory):
     return advisory.event_date.isoformat()
 
 
-@register.filter
-def kind_label(item):
-    return "media advisory" if item.kind == "advisory" else "press release"
-
-
 @register.simple_tag
 def event_status(advisory):
     """The event's label, upcoming, today or past, on the calendar of its own zone."""

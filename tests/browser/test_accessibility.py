@@ -52,6 +52,7 @@ def test_public_pages_have_no_serious_accessibility_violations(visitor, demo_wee
         "media kit being prepared": release.media_kit_url,
         "topic": "/topics/cooperation-scientifique/",
         "empty topic": Topic.objects.create(name="Sécurité maritime").get_absolute_url(),
+        "contacts": "/contacts/",
     }
     found = {}
     for name, url in pages.items():
@@ -59,6 +60,11 @@ def test_public_pages_have_no_serious_accessibility_violations(visitor, demo_wee
         found[name] = blocking(run_axe(visitor))
     report = "\n".join(f"{name}:\n{describe(violations)}" for name, violations in found.items() if violations)
     assert not report, report
+    # The pages added for press contacts and sharing: no violation of any impact.
+    for url in ("/contacts/", release.get_absolute_url()):
+        assert visitor.goto(url).ok
+        violations = run_axe(visitor)
+        assert not violations, describe(violations)
 
 
 def test_admin_change_form_has_no_serious_violations_in_our_parts(person, demo_week, writer):

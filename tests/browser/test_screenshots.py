@@ -47,6 +47,10 @@ def test_screenshots_of_the_public_pages_and_the_admin(person, demo_week, writer
     expect(page.locator(".contacts")).to_contain_text("NATO Press Office")
     expect(page.locator(".media-kit")).to_contain_text("Fact sheet: NATO Day in Chișinău")
     shoot(page, "release")
+    page.emulate_media(media="print")  # the print stylesheet: no navigation or sharing, contacts kept
+    expect(page.locator(".site-header")).to_be_hidden()
+    shoot(page, "release-print")
+    page.emulate_media(media="screen")
     settings.NEWSROOM_MEDIA_KIT_INLINE_BYTES = 0  # the worker's "being prepared" page
     page.goto(release.media_kit_url)
     expect(page.get_by_role("heading", name="The media kit is being prepared")).to_be_visible()
@@ -59,6 +63,9 @@ def test_screenshots_of_the_public_pages_and_the_admin(person, demo_week, writer
     page.goto("/topics/allies-and-partners/")
     expect(page.locator(".entry-title").first).to_be_visible()
     shoot(page, "topic")
+    page.goto("/contacts/")
+    expect(page.locator(".contacts--source").first).to_contain_text("NATO Press Office")
+    shoot(page, "contacts")
 
     editor = person(writer, viewport=viewport)
     editor.goto(f"/admin/releases/release/{draft.pk}/change/")

@@ -227,3 +227,22 @@ def test_a_fresh_publications_plain_insert_still_refuses_a_second_row_for_an_add
         services.insert_select(publication, publication.due_at, select, fresh=True)
     assert services.insert_select(publication, publication.due_at, select) == 0  # the digest's way: skipped
     assert sorted(publication.deliveries.values_list("address", flat=True)) == sorted(LIST)
+
+
+def test_mail_says_what_the_item_is_and_names_public_contacts_only(release, reviewer, committed, work_the_queue, mailoutbox):
+    """A news story is called one in the mail as on its page (``kind_label``); an internal contact stays out."""
+    from tests.factories import make_contact
+
+    Release.objects.filter(pk=release.pk).update(category=Release.Category.NEWS)
+    release.refresh_from_db()
+    release.contacts.set([
+        make_contact(release.source, "Press Office", email="press@office.example"),
+        make_contact(release.source, "Night desk", is_public=False, email="desk@internal.example"),
+    ])
+    committed(release.approve, reviewer)
+    work_the_queue()
+    mail = mailoutbox[0]
+    html = mail.alternatives[0].content
+    assert f"{release.source.name} · News story" in mail.body and f"{release.source.name} · News story" in html
+    assert "press@office.example" in mail.body and "press@office.example" in html
+    assert "desk@internal.example" not in mail.body + html and "Night desk" not in mail.body + html
