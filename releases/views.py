@@ -89,7 +89,7 @@ class BestMatchFirst(NewestFirst):
     fields = ("search_rank", "published_at", "pk")
 
     def __init__(self, release_queryset, advisory_queryset, words):
-        super().__init__(release_queryset, advisory_queryset)
+        super().__init__(search.newest_matches(release_queryset), search.newest_matches(advisory_queryset))
         self.words = words
 
     def fetch(self, queryset):
