@@ -33,8 +33,13 @@ def main():
     parser.add_argument("--only", help="comma-separated page names")
     parser.add_argument("--explain", action="store_true",
                         help="print EXPLAIN (ANALYZE, BUFFERS) of each page's slowest query instead")
+    parser.add_argument("--ranked", type=int, help="search.RANKED_MATCHES for this run")
     args = parser.parse_args()
     setup_django()
+    if args.ranked:
+        from releases import search
+
+        search.RANKED_MATCHES = args.ranked
     from django.core.wsgi import get_wsgi_application
 
     application = get_wsgi_application()

@@ -69,12 +69,13 @@ ANGLES = {"<": "\ue002", ">": "\ue003"}
 PRIVATE_RE = re.compile("[\ue000-\ue003]")
 #: About how many words of the text around the matches a result shows.
 SNIPPET_WORDS = 30
-#: A count of the matches stops here: "more than 1,000 results" costs no more than 1,000.
-COUNT_LIMIT = 1000
 #: On PostgreSQL a search ranks at most this many matches of each kind: the newest ones (see
-#: ``newest_matches``). More than ``COUNT_LIMIT``, so that counts read the same, and more than the
-#: deepest page a reader may open (``paging.MAX_SEARCH_PAGES`` of ``NEWSROOM_PAGE_SIZE``).
-RANKED_MATCHES = 2000
+#: ``newest_matches``). Measured at a million items (docs/scale.md): 2,000 cost ~480 ms a kind,
+#: 200 about 60 ms, the newest rows' pages staying in memory from one search to the next.
+RANKED_MATCHES = 200
+#: A count of the matches stops here: "more than 200 results" costs no more than 200, and no
+#: more results than that of a kind are listed anyway.
+COUNT_LIMIT = RANKED_MATCHES
 
 
 def terms(query):
