@@ -145,7 +145,7 @@ def generate(items, seed=2023, out=print):
                     venue=f"{source.name} Headquarters", city=city, country=country,
                     accreditation="Media representatives with annual accreditation can attend.",
                     live_stream="The event will be live-streamed.", video_download="", transcript="",
-                    original_url="",
+                    original_url="", duration=timedelta(hours=1),
                 )
                 target = advisories
             else:

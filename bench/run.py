@@ -33,7 +33,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 RESULTS = ROOT / "bench" / "results"
-PORT = 8765
+PORT = int(os.environ.get("BENCH_PORT", "8765"))  # another port when benchmarks run side by side
 BASE = f"http://127.0.0.1:{PORT}"
 TARGETS = {  # p50 targets in ms, from the issue
     "home": 30, "deep page": 30, "detail": 30, "search": 100, "admin changelist": 300,

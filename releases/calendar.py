@@ -22,13 +22,24 @@ the subscription are one event to the client:
   newsroom's zone (a VTIMEZONE): calendar applications refuse a VCALENDAR with
   no component at all.
 
+Each VEVENT is rendered once per edition and kept in the cache (``rendered_events``):
+an edition's event changes only with the edition itself (any save moves its
+``updated_at``), its source's name or the site's address, and all of them are in
+the key. A calendar of hundreds of events is then one query for the keys, one
+cache read and a join; only events not yet rendered are read whole and built
+with icalendar (about 2 ms each). Which events are listed is always decided
+from ``published()`` first: the cache holds text, never the decision.
+
 Every text goes through ``normalise_text`` on its way out, one line for the
 calendar's name, SUMMARY, LOCATION and CATEGORIES: iCalendar allows no control
 characters, and a bare CR in a title must not start a property of its own.
 """
+import hashlib
 from datetime import date, timedelta
 
 from django.conf import settings
+from django.core.cache import cache
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from icalendar import Calendar, Event, Timezone
@@ -78,24 +89,76 @@ def build_calendar(advisories, request, name, description=None):
     # How often a subscribed client should look again (RFC 7986, and the older Microsoft property).
     calendar.add("refresh-interval", timedelta(hours=1), parameters={"VALUE": "DURATION"})
     calendar.add("x-published-ttl", "PT1H")
-    dates = []
-    for advisory in advisories:
-        calendar.add_component(advisory_event(advisory, request))
-        dates.append(advisory.event_date)
-    if dates:
+    events = rendered_events(advisories, request)
+    if events:
+        dates = [within_event_dates(row.event_date) for row, _ in events]
         # Each zone's rules from a little before the first event to a year after the last, within
         # the dates an advisory may have: a row stored before the bounds (year 1 or 9999) would
-        # otherwise overflow the date arithmetic.
-        calendar.add_missing_timezones(
-            first_date=within_event_dates(min(dates)) - timedelta(days=7),
-            last_date=within_event_dates(max(dates)) + timedelta(days=366),
-        )
+        # otherwise overflow the date arithmetic. Only timed events name a zone (TZID).
+        first, last = min(dates) - timedelta(days=7), max(dates) + timedelta(days=366)
+        for key in sorted({row.time_zone for row, _ in events if row.event_time is not None}):
+            calendar.add_component(Timezone.from_tzid(key, first_date=first, last_date=last))
     else:
         today = timezone.localdate(timezone=zone)
         calendar.add_component(
             Timezone.from_tzid(zone.key, first_date=today - timedelta(days=7), last_date=today + timedelta(days=366)),
         )
-    return calendar.to_ical()
+    head, end = calendar.to_ical().rsplit(b"END:VCALENDAR", 1)
+    return b"".join([head, *(event for _, event in events), b"END:VCALENDAR", end])
+
+
+#: What a cached event's key is made of: everything its text depends on besides the site's address.
+EVENT_KEY_FIELDS = (
+    "pk", "version", "updated_at", "revised_at", "published_at", "slug", "source__name",
+    "event_date", "event_time", "time_zone",
+)
+#: Part of every cached event's key: change it when ``advisory_event`` changes what it writes.
+EVENT_FORMAT = 1
+
+
+class EventKey(tuple):
+    """One advisory's ``EVENT_KEY_FIELDS`` values, read by name."""
+
+    event_date = property(lambda self: self[EVENT_KEY_FIELDS.index("event_date")])
+    event_time = property(lambda self: self[EVENT_KEY_FIELDS.index("event_time")])
+    time_zone = property(lambda self: self[EVENT_KEY_FIELDS.index("time_zone")])
+    pk = property(lambda self: self[0])
+
+
+def event_key(advisory):
+    return EventKey(
+        advisory.source.name if name == "source__name" else getattr(advisory, name) for name in EVENT_KEY_FIELDS
+    )
+
+
+def rendered_events(advisories, request):
+    """
+    [(key, VEVENT bytes)] for ``advisories`` (a queryset, or a list of objects),
+    in their order. A queryset is read in two steps: the keys of all its rows
+    (a few columns), then, whole and with what they show, only the rows whose
+    event is not in the cache yet.
+    """
+    if isinstance(advisories, QuerySet):
+        keys = [EventKey(row) for row in advisories.values_list(*EVENT_KEY_FIELDS)]
+        objects = None
+    else:
+        objects = {advisory.pk: advisory for advisory in advisories}
+        keys = [event_key(advisory) for advisory in objects.values()]
+    site = request.build_absolute_uri("/")
+    names = {
+        key: "ics:%d:%s" % (EVENT_FORMAT, hashlib.sha256(repr((site, settings.NEWSROOM_CACHE_VERSION, *key)).encode()).hexdigest())
+        for key in keys
+    }
+    found = cache.get_many(list(names.values())) if names else {}
+    missing = [key.pk for key in keys if names[key] not in found]
+    if missing:
+        if objects is None:
+            objects = advisories.filter(pk__in=missing).in_bulk()
+        rendered = {names[key]: advisory_event(objects[key.pk], request).to_ical() for key in keys
+                    if names[key] not in found and key.pk in objects}
+        cache.set_many(rendered, timeout=settings.NEWSROOM_CALENDAR_EVENT_SECONDS)
+        found.update(rendered)
+    return [(key, found[names[key]]) for key in keys if names[key] in found]
 
 
 def within_event_dates(day):

@@ -51,6 +51,8 @@ class NewestFirst:
 
     def __init__(self, release_queryset, advisory_queryset, oldest_first=False):
         self.querysets = {"release": release_queryset, "advisory": advisory_queryset}
+        #: Where the list's keys are read from (the page's items are then fetched by key from ``querysets``).
+        self.ordered = self.querysets
         self.descending = not oldest_first
 
     def order(self, queryset):
@@ -63,7 +65,7 @@ class NewestFirst:
                 # (…, published_at, kind, pk): the list's order, ties broken by kind then pk,
                 # as paging.beyond() expects.
                 [(*row[:-1], kind, row[-1]) for row in self.order(queryset).values_list(*self.fields)[:stop]]
-                for kind, queryset in self.querysets.items()
+                for kind, queryset in self.ordered.items()
             ),
             reverse=self.descending,
         )
@@ -91,6 +93,8 @@ class BestMatchFirst(NewestFirst):
 
     def __init__(self, release_queryset, advisory_queryset, words):
         super().__init__(release_queryset, advisory_queryset)
+        # Ranked among the newest matches only; fetched by key, and counted, from all of them.
+        self.ordered = {kind: search.newest_matches(queryset) for kind, queryset in self.querysets.items()}
         self.words = words
 
     def fetch(self, queryset):

@@ -269,3 +269,42 @@ def test_an_advisory_stored_in_year_9999_does_not_break_the_calendars(client, wr
         assert event["DTSTART"].dt == (far if event_time else far.date())
     for url in (reverse("releases:home"), advisory.get_absolute_url()):
         assert client.get(url).status_code == 200
+
+
+# --- each event rendered once per edition --------------------------------------------------------
+
+@override_settings(NEWSROOM_PAGE_CACHE=False)  # the page cache would answer without a query at all
+def test_a_calendar_of_rendered_events_reads_only_their_keys(client, writer, reviewer, django_assert_num_queries):
+    """The second request reads the events from the cache: one query for the list, none for the rest."""
+    for number in range(3):
+        publish(make_advisory(author=writer, title=f"Briefing {number}", event_date=date.today() + timedelta(days=number)),
+                reviewer)
+    first = client.get(reverse("releases:calendar"))
+    with django_assert_num_queries(1):
+        second = client.get(reverse("releases:calendar"))
+    assert second.content == first.content
+    assert set(events_by_title(Calendar.from_ical(second.content))) == {"Briefing 0", "Briefing 1", "Briefing 2"}
+
+
+def test_a_renamed_source_shows_in_the_calendar_at_once(client, writer, reviewer):
+    source = make_source("NATO", slug="nato")
+    publish(make_advisory(source=source, author=writer, title="Briefing"), reviewer)
+    assert "NATO" in [str(c) for c in events_by_title(read_calendar(client))["Briefing"]["CATEGORIES"].cats]
+    source.name = "NATO Public Diplomacy"
+    source.save()
+    categories = [str(c) for c in events_by_title(read_calendar(client))["Briefing"]["CATEGORIES"].cats]
+    assert "NATO Public Diplomacy" in categories
+
+
+def test_a_withdrawn_event_leaves_the_calendar_though_it_was_rendered(client, writer, reviewer):
+    kept = publish(make_advisory(author=writer, title="Kept"), reviewer)
+    gone = publish(make_advisory(author=writer, title="Cancelled briefing"), reviewer)
+    assert set(events_by_title(read_calendar(client))) == {"Kept", "Cancelled briefing"}
+    gone.withdraw(reviewer, "Cancelled.")
+    assert set(events_by_title(read_calendar(client))) == {"Kept"}
+    assert kept.title in read_calendar(client, reverse("releases:advisory-calendar", args=[kept.slug])).to_ical().decode()
+
+
+def test_the_calendar_says_how_far_back_it_goes(client, db):
+    calendar = read_calendar(client)
+    assert "last 30 days" in str(calendar["X-WR-CALDESC"])

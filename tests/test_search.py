@@ -435,3 +435,46 @@ def test_only_the_page_rows_are_highlighted(client, writer, reviewer):
     assert len(highlighting) == 1  # the releases of the page; no advisory matched
     # The page's two rows and the one after them, read to know whether there is a next page.
     assert re.search(r'"id" IN \(\d+, \d+, \d+\)', highlighting[0]), highlighting[0]
+
+
+# --- a bounded set of matches ranked (PostgreSQL) -------------------------------------------------
+
+@pytest.mark.postgres
+def test_a_common_query_ranks_only_its_newest_matches(client, writer, reviewer, monkeypatch):
+    """Beyond ``RANKED_MATCHES`` of a kind, the older matches are left out, even a better one."""
+    monkeypatch.setattr(search, "RANKED_MATCHES", 2)
+    oldest = publish(make_release(author=writer, title="Kraken summit", body="Kraken."), reviewer,
+                     at=timezone.now() - timedelta(days=3))
+    older = publish(make_release(author=writer, title="Naval news", body="The Kraken exercise."), reviewer,
+                    at=timezone.now() - timedelta(days=2))
+    newest = publish(make_release(author=writer, title="Kraken exercise ends", body="It ended."), reviewer,
+                     at=timezone.now() - timedelta(days=1))
+    assert found(client, "kraken") == [newest.get_absolute_url(), older.get_absolute_url()]
+    assert oldest.get_absolute_url() not in found(client, "kraken")
+
+
+def test_a_scheduled_item_takes_no_place_among_the_ranked_matches(client, writer, reviewer, monkeypatch):
+    """The newest matches are taken from what is published: a scheduled item neither shows nor pushes one out."""
+    monkeypatch.setattr(search, "RANKED_MATCHES", 2)
+    first = publish(make_release(author=writer, title="Kraken summit"), reviewer,
+                    at=timezone.now() - timedelta(days=2))
+    second = publish(make_release(author=writer, title="Kraken exercise"), reviewer,
+                     at=timezone.now() - timedelta(days=1))
+    scheduled = publish(make_release(author=writer, title="Kraken embargoed"), reviewer,
+                        at=timezone.now() + timedelta(hours=1))
+    results = found(client, "kraken")
+    assert sorted(results) == sorted([first.get_absolute_url(), second.get_absolute_url()])
+    assert scheduled.get_absolute_url() not in results
+
+
+def test_title_matches_still_rank_first_among_many_matches(client, writer, reviewer):
+    body_matches = [
+        publish(make_release(author=writer, title=f"Naval news {n}", body="Ships joined the Kraken exercise."),
+                reviewer, at=timezone.now() - timedelta(hours=n))
+        for n in range(1, 6)
+    ]
+    in_title = publish(make_release(author=writer, title="Kraken exercise concludes", body="It ended."), reviewer,
+                       at=timezone.now() - timedelta(days=3))
+    results = found(client, "kraken")
+    assert results[0] == in_title.get_absolute_url()
+    assert set(results[1:]) == {item.get_absolute_url() for item in body_matches}

@@ -292,6 +292,9 @@ NEWSROOM_SITE_NAME = os.environ.get("NEWSROOM_SITE_NAME", "Newsroom")
 # a string to change on deploys that change templates, so that cached pages are revalidated.
 NEWSROOM_FEED_SIZE = env_int("NEWSROOM_FEED_SIZE", 50)
 NEWSROOM_CALENDAR_PAST_DAYS = env_int("NEWSROOM_CALENDAR_PAST_DAYS", 30)
+# How long a rendered calendar event stays in the cache (releases/calendar.py): its key already
+# changes with the edition, so this only lets unused entries go.
+NEWSROOM_CALENDAR_EVENT_SECONDS = env_int("NEWSROOM_CALENDAR_EVENT_SECONDS", 7 * 24 * 3600)
 NEWSROOM_CACHE_MAX_AGE = env_int("NEWSROOM_CACHE_MAX_AGE", 0)
 NEWSROOM_CACHE_VERSION = os.environ.get("NEWSROOM_CACHE_VERSION", "")
 # Anonymous pages and feeds kept in the cache (Redis in production), out of use the moment anything
