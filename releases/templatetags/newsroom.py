@@ -34,3 +34,11 @@ def event_status(advisory):
     """The event's label, upcoming, today or past, on the calendar of its own zone."""
     status = advisory.event_status()
     return format_html('<span class="event-status event-status--{}">{}</span>', status.value, status.label)
+
+
+@register.simple_tag
+def entry_fragments(entries):
+    """Each entry's HTML, rendered once per edition and kept in the cache (see ``releases.fragments``)."""
+    from .. import fragments
+
+    return fragments.rendered_entries(entries)
