@@ -140,7 +140,7 @@ def generate(items, seed=2023, out=print):
                 local = published.date() + timedelta(days=rng.randint(1, 10))
                 event_time = dtime(rng.choice([9, 10, 11, 14, 15, 17]), rng.choice([0, 30]))
                 row.update(
-                    event_date=local, event_time=event_time, time_zone=zone,
+                    event_date=local, event_time=event_time, time_zone=zone, duration=timedelta(hours=1),
                     starts_at=datetime.combine(local, event_time, tzinfo=ZoneInfo(zone)),
                     venue=f"{source.name} Headquarters", city=city, country=country,
                     accreditation="Media representatives with annual accreditation can attend.",

@@ -54,3 +54,11 @@ def event_span(advisory):
         return format_html("{}–{}", moment(start, f"{day}, {start:%H:%M} {start.tzname()}"),
                            moment(end, f"{end:%H:%M} {end.tzname()}"))
     return format_html("{}–{} {}", moment(start, f"{day}, {start:%H:%M}"), moment(end, f"{end:%H:%M}"), end.tzname())
+
+
+@register.simple_tag
+def entry_fragments(entries):
+    """Each entry's HTML, rendered once per edition and kept in the cache (see ``releases.fragments``)."""
+    from .. import fragments
+
+    return fragments.rendered_entries(entries)

@@ -1,0 +1,210 @@
+"""List entries rendered once per edition (releases/fragments.py): reused, and never stale."""
+import re
+from datetime import date, datetime, time, timedelta
+from datetime import timezone as dt_timezone
+
+import pytest
+import time_machine
+from django.db import connection
+from django.test.signals import template_rendered
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from releases import fragments
+
+from .factories import make_advisory, make_picture, make_release, make_source, publish
+
+
+@pytest.fixture(autouse=True)
+def no_page_cache(settings):
+    """The page cache off, so each request renders its page and the entries' cache is the only one."""
+    settings.NEWSROOM_PAGE_CACHE = False
+
+
+@pytest.fixture
+def entry_renders():
+    """How many times entry.html has been rendered."""
+    rendered = []
+
+    def count(sender, template, context, **kwargs):
+        if template.name == fragments.ENTRY_TEMPLATE:
+            rendered.append(context.get("entry"))
+
+    template_rendered.connect(count)
+    yield rendered
+    template_rendered.disconnect(count)
+
+
+def entry_block(page, title):
+    """The <article> of the entry that names ``title``."""
+    for block in page.split("<article")[1:]:
+        if title in block:
+            return block.split("</article>")[0]
+    raise AssertionError(f"{title} is not on the page")
+
+
+def home(client):
+    response = client.get(reverse("releases:home"))
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_an_entry_is_rendered_once_and_reused(client, writer, reviewer, entry_renders):
+    for n in range(3):
+        publish(make_release(title=f"Release {n}", author=writer), reviewer)
+    first = home(client)
+    assert len(entry_renders) == 3
+    second = home(client)
+    assert len(entry_renders) == 3, "the second request rendered the entries again"
+    assert first == second
+
+
+def test_a_page_of_entries_is_one_cache_round_trip(client, writer, reviewer, monkeypatch):
+    for n in range(3):
+        publish(make_release(title=f"Release {n}", author=writer), reviewer)
+    calls = []
+    original = fragments.default_cache.get_many
+
+    def counted(keys, *args, **kwargs):
+        calls.append(list(keys))
+        return original(keys, *args, **kwargs)
+
+    monkeypatch.setattr(fragments.default_cache, "get_many", counted)
+    home(client)
+    home(client)
+    assert [len(keys) for keys in calls] == [3, 3], "each page reads its entries in one get_many"
+
+
+def test_the_cached_entries_cost_the_same_queries(client, writer, reviewer, entry_renders, monkeypatch):
+    for n in range(3):
+        publish(make_release(title=f"Release {n}", author=writer), reviewer)
+    home(client)  # the public state and the entries stored
+    with CaptureQueriesContext(connection) as hit:
+        home(client)
+    monkeypatch.setattr(fragments, "template_version", lambda: "a-new-deploy")
+    with CaptureQueriesContext(connection) as miss:
+        home(client)
+    assert len(entry_renders) == 6
+    assert len(hit) == len(miss)
+
+
+def test_a_new_edition_renders_a_new_entry(client, writer, reviewer, entry_renders):
+    edition = publish(make_release(title="First words", author=writer), reviewer)
+    assert "First words" in home(client)
+    draft = edition.start_new_draft(writer)
+    draft.title = "Second words"
+    draft.save_edit(writer, draft.revision, ["title"])
+    draft.submit(writer)
+    draft.approve(reviewer)
+    page = home(client)
+    assert "Second words" in page and "First words" not in page
+    assert len(entry_renders) == 2
+
+
+def test_a_withdrawn_edition_leaves_the_list(client, writer, reviewer):
+    edition = publish(make_release(title="Issued in error", author=writer), reviewer)
+    assert "Issued in error" in home(client)
+    edition.withdraw(reviewer, "Issued in error.")
+    assert "Issued in error" not in home(client)
+
+
+def test_a_renamed_source_shows_its_new_name(client, writer, reviewer):
+    source = make_source(name="Old Ministry")
+    publish(make_release(source=source, title="About the ministry", author=writer), reviewer)
+    assert "Old Ministry" in entry_block(home(client), "About the ministry")
+    source.name = "Ministerul Afacerilor Externe, Chișinău"
+    source.save()
+    block = entry_block(home(client), "About the ministry")
+    assert "Ministerul Afacerilor Externe, Chișinău" in block and "Old Ministry" not in block
+
+
+def test_an_advisory_entry_turns_from_upcoming_to_past(client, writer, reviewer):
+    day = date(2031, 6, 10)
+    with time_machine.travel(datetime(2031, 5, 1, 9, 0, tzinfo=dt_timezone.utc)):
+        publish(make_advisory(title="Summit briefing", event_date=day, event_time=time(10, 0), author=writer),
+                reviewer)
+    label = re.compile(r'event-status--(\w+)')
+    with time_machine.travel(datetime(2031, 6, 9, 12, 0, tzinfo=dt_timezone.utc), tick=False):
+        assert label.search(entry_block(home(client), "Summit briefing"))[1] == "upcoming"
+    with time_machine.travel(datetime(2031, 6, 10, 12, 0, tzinfo=dt_timezone.utc), tick=False):
+        assert label.search(entry_block(home(client), "Summit briefing"))[1] == "today"
+    with time_machine.travel(datetime(2031, 6, 11, 12, 0, tzinfo=dt_timezone.utc), tick=False):
+        assert label.search(entry_block(home(client), "Summit briefing"))[1] == "past"
+
+
+def test_an_advisory_without_a_time_turns_to_time_not_stated(client, writer, reviewer):
+    day = date(2031, 6, 10)
+    with time_machine.travel(datetime(2031, 5, 1, 9, 0, tzinfo=dt_timezone.utc)):
+        publish(make_advisory(title="Untimed briefing", event_date=day, event_time=None, author=writer), reviewer)
+    with time_machine.travel(datetime(2031, 6, 9, 12, 0, tzinfo=dt_timezone.utc), tick=False):
+        assert "time to be confirmed" in entry_block(home(client), "Untimed briefing")
+    with time_machine.travel(datetime(2031, 6, 12, 12, 0, tzinfo=dt_timezone.utc), tick=False):
+        block = entry_block(home(client), "Untimed briefing")
+        assert "time not stated" in block and "time to be confirmed" not in block
+
+
+def test_a_lead_picture_added_to_the_edition_shows(client, writer, reviewer):
+    edition = publish(make_release(title="With a picture", author=writer), reviewer)
+    assert "<picture>" not in entry_block(home(client), "With a picture")
+    make_picture(edition, alt_text="Ministers in Chișinău", is_lead=True)
+    block = entry_block(home(client), "With a picture")
+    assert "<picture>" in block and 'alt="Ministers in Chișinău"' in block
+
+
+def test_a_template_change_renders_again(client, writer, reviewer, entry_renders, monkeypatch):
+    publish(make_release(title="Stable", author=writer), reviewer)
+    home(client)
+    home(client)
+    assert len(entry_renders) == 1
+    monkeypatch.setattr(fragments, "template_version", lambda: "a-new-deploy")
+    home(client)
+    assert len(entry_renders) == 2
+
+
+def test_the_template_version_is_a_digest_of_the_templates(tmp_path):
+    (tmp_path / "releases").mkdir()
+    entry = tmp_path / "releases" / "entry.html"
+    entry.write_text("<article>{{ entry.title }}</article>")
+    before = fragments.templates_digest([tmp_path])
+    assert fragments.templates_digest([tmp_path]) == before
+    entry.write_text("<article class='entry'>{{ entry.title }}</article>")
+    assert fragments.templates_digest([tmp_path]) != before
+
+
+def test_the_cache_version_setting_is_in_the_key(settings, writer, reviewer):
+    edition = publish(make_release(title="Versioned", author=writer), reviewer)
+    fragments.template_version.cache_clear()
+    try:
+        before = fragments.entry_key(edition)
+        settings.NEWSROOM_CACHE_VERSION = "deploy-2"
+        fragments.template_version.cache_clear()
+        assert fragments.entry_key(edition) != before
+    finally:
+        fragments.template_version.cache_clear()
+
+
+def test_a_cached_entry_is_escaped_exactly_once(client, writer, reviewer):
+    title = "<script>alert(1)</script> Novák’s “plan” & more"
+    publish(make_release(title=title, summary="A <b>bold</b> claim", author=writer), reviewer)
+    for _ in range(2):  # rendered, then from the cache
+        block = entry_block(home(client), "Novák")
+        assert "&lt;script&gt;alert(1)&lt;/script&gt; Novák’s “plan” &amp; more" in block
+        assert "A &lt;b&gt;bold&lt;/b&gt; claim" in block
+        assert "<script>" not in block and "&amp;lt;" not in block
+
+
+def test_entries_on_source_and_topic_pages_share_the_home_pages(client, writer, reviewer, entry_renders):
+    source = make_source(name="Shared Office")
+    publish(make_release(source=source, title="Everywhere", author=writer), reviewer)
+    home(client)
+    response = client.get(source.get_absolute_url())
+    assert response.status_code == 200 and "Everywhere" in response.content.decode()
+    assert len(entry_renders) == 1
+
+
+def test_a_scheduled_edition_is_not_listed_before_its_time(client, writer, reviewer):
+    at = datetime.now(dt_timezone.utc) + timedelta(hours=2)
+    publish(make_release(title="Not yet", author=writer), reviewer, at=at)
+    assert "Not yet" not in home(client)
+    with time_machine.travel(at + timedelta(minutes=1)):
+        assert "Not yet" in home(client)
