@@ -1,0 +1,262 @@
+"""
+Languages and translation groups (issue 15, docs/translations.md): each item's
+language, fixed across its editions; a translation is a document of its own,
+reviewed and published on its own, linked to its group; its flag when the
+original gets a major change, and not after a minor one.
+"""
+from datetime import date, time
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.test import override_settings
+
+from releases.models import Advisory, ProgrammeEntry, Release, Transition, Translation
+from releases.translations import acknowledge, translate, translations_of
+from releases.workflow import State, TransitionError
+
+from .factories import make_advisory, make_contact, make_picture, make_release, make_source, make_user, publish
+
+FACTORIES = {"release": make_release, "advisory": make_advisory}
+BILINGUAL = [("en", "English"), ("fr", "Français")]
+
+
+@pytest.fixture(autouse=True)
+def bilingual(settings):
+    settings.NEWSROOM_LANGUAGES = BILINGUAL
+
+
+@pytest.fixture(params=["release", "advisory"])
+def make_item(request):
+    return FACTORIES[request.param]
+
+
+def edit(edition, user, **fields):
+    for name, value in fields.items():
+        setattr(edition, name, value)
+    edition.save_edit(user, edition.revision, list(fields))
+    edition.refresh_from_db()
+    return edition
+
+
+def republish(live, writer, reviewer, major, **fields):
+    """A new edition of ``live`` with ``fields`` changed, approved as a major or a minor change."""
+    draft = edit(live.start_new_draft(writer), writer, **fields)
+    draft.submit(writer)
+    draft.approve(reviewer, major=major, note="Corrected the venue." if major else "")
+    draft.refresh_from_db()
+    return draft
+
+
+# --- languages ---------------------------------------------------------------------------------
+
+
+def test_a_new_item_is_in_the_default_language(make_item):
+    assert make_item().language == "en"
+
+
+@override_settings(NEWSROOM_LANGUAGES=[("fr", "Français"), ("en", "English")])
+def test_the_default_language_is_the_first_configured(make_item):
+    assert make_item().language == "fr"
+
+
+def test_a_language_the_newsroom_does_not_publish_in_is_refused(make_item):
+    with pytest.raises(ValidationError, match="does not publish"):
+        make_item(language="de")
+    assert not Release.objects.exists() and not Advisory.objects.exists()
+
+
+def test_the_language_is_the_same_in_every_edition(make_item, writer, reviewer):
+    live = publish(make_item(author=writer, language="fr"), reviewer)
+    draft = live.start_new_draft(writer)
+    assert draft.language == "fr"
+    draft.language = "en"
+    with pytest.raises(ValidationError, match="same in all its versions"):
+        draft.save()
+    with pytest.raises(ValidationError):
+        draft.full_clean()
+    assert set(type(live).objects.filter(document=live.document).values_list("language", flat=True)) == {"fr"}
+
+
+def test_a_lone_draft_may_still_change_language(make_item, writer):
+    item = make_item(author=writer)
+    item.language = "fr"
+    item.save()
+    item.refresh_from_db()
+    assert item.language == "fr"
+
+
+# --- translating ---------------------------------------------------------------------------------
+
+
+def test_translate_starts_a_french_draft_prefilled_and_linked(writer, reviewer):
+    source = make_source()
+    contact = make_contact(source=source)
+    advisory = make_advisory(
+        source=source, author=writer, title="Press conference in Chișinău", event_date=date(2030, 3, 4),
+        event_time=time(17, 30), time_zone="Europe/Chisinau", venue="Palatul Republicii",
+    )
+    advisory.contacts.add(contact)
+    advisory.topics.add("Cooperation")
+    ProgrammeEntry.objects.create(advisory=advisory, time=time(17, 30), description="Arrival of ministers")
+    make_picture(advisory)
+    live = publish(advisory, reviewer)
+
+    french = translate(live, "fr", writer)
+
+    assert (french.language, french.state, french.version) == ("fr", State.DRAFT, 1)
+    assert french.document != live.document
+    assert french.title == "Press conference in Chișinău"  # the source text, for the translator to overwrite
+    assert (french.event_date, french.event_time, french.time_zone, french.venue) == (
+        date(2030, 3, 4), time(17, 30), "Europe/Chisinau", "Palatul Republicii")
+    assert list(french.contacts.all()) == [contact]
+    assert list(french.topics.names()) == ["Cooperation"]
+    assert [e.description for e in french.programme.all()] == ["Arrival of ministers"]
+    assert french.pictures.count() == 1
+    assert french.slug == f"{live.slug}-fr"
+    assert [(row.language, edition.pk) for row, edition in translations_of(live)] == [("fr", french.pk)]
+    assert [(row.language, edition.pk) for row, edition in translations_of(french)] == [("en", live.pk)]
+    assert Transition.objects.filter(object_id=french.pk, action=Transition.TRANSLATE).exists()
+    live.refresh_from_db()
+    assert live.state == State.PUBLISHED  # the original is untouched
+
+
+def test_one_translation_per_language_per_group(make_item, writer):
+    item = make_item(author=writer)
+    french = translate(item, "fr", writer)
+    with pytest.raises(TransitionError, match="already has a translation"):
+        translate(item, "fr", writer)
+    with pytest.raises(TransitionError, match="already in"):
+        translate(french, "fr", writer)
+    with pytest.raises(TransitionError, match="does not publish"):
+        translate(item, "de", writer)
+    row = Translation.objects.get(document=french.document)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Translation.objects.create(content_type=row.content_type, document=make_item().document, group=row.group, language="fr")
+
+
+def test_only_someone_who_may_write_items_translates(make_item, writer):
+    item = make_item(author=writer)
+    for user in (make_user(group="Press office"), make_user(is_staff=False)):
+        if user.has_perm(f"releases.add_{item._meta.model_name}"):
+            continue
+        with pytest.raises(TransitionError, match="may not translate"):
+            translate(item, "fr", user)
+    assert not Translation.objects.exists()
+
+
+@override_settings(NEWSROOM_LANGUAGES=[("en", "English")])
+def test_with_one_language_nothing_can_be_translated(make_item, writer):
+    with pytest.raises(TransitionError):
+        translate(make_item(author=writer), "fr", writer)
+
+
+def test_a_translation_s_language_is_fixed(make_item, writer):
+    french = translate(make_item(author=writer), "fr", writer)
+    french.language = "en"
+    with pytest.raises(ValidationError):
+        french.save()
+
+
+# --- its own workflow ------------------------------------------------------------------------------
+
+ROLES = ["author", "other_writer", "reviewer", "reviewer_of_original"]
+# Who may take the French translation from in review to published: a reviewer who did not edit it,
+# including one who approved the original (the translation is its own document, with its own four eyes).
+MAY_APPROVE = {"reviewer", "reviewer_of_original"}
+
+
+@pytest.mark.parametrize("role", ROLES + ["translator_reviewer"])
+def test_four_eyes_apply_to_the_translation_on_its_own(make_item, role, writer, reviewer):
+    """The role × approval matrix, for a translation: its own last editor may not approve it."""
+    original = publish(make_item(author=writer), reviewer)
+    translator = make_user(group="Reviewers") if role == "translator_reviewer" else writer
+    french = translate(original, "fr", translator)
+    french = edit(french, translator, title="Conférence de presse")
+    french.submit(translator)
+    actor = {
+        "author": writer, "other_writer": make_user(group="Writers"), "reviewer": make_user(group="Reviewers"),
+        "reviewer_of_original": reviewer, "translator_reviewer": translator,
+    }[role]
+    if role in MAY_APPROVE:
+        french.approve(actor)
+        french.refresh_from_db()
+        assert french.state == State.PUBLISHED and french.is_public
+    else:
+        with pytest.raises(TransitionError):
+            french.approve(actor)
+        french.refresh_from_db()
+        assert french.state == State.IN_REVIEW
+
+
+def test_a_translation_is_published_independently(make_item, client, writer, reviewer, reviewer2):
+    original = publish(make_item(author=writer), reviewer)
+    french = edit(translate(original, "fr", writer), writer, title="Coopération renforcée")
+    assert client.get(french.get_absolute_url()).status_code == 404  # a draft translation is not public
+    assert client.get(original.get_absolute_url()).status_code == 200  # never held back by its translation
+    french.submit(writer)
+    french.approve(reviewer2)
+    response = client.get(french.get_absolute_url())
+    assert response.status_code == 200 and "Coopération renforcée" in response.content.decode()
+    # Withdrawing the translation leaves the original as it was.
+    french.withdraw(reviewer, "Traduction erronée.")
+    original.refresh_from_db()
+    assert original.state == State.PUBLISHED and client.get(original.get_absolute_url()).status_code == 200
+
+
+# --- out of date ------------------------------------------------------------------------------
+
+
+def translated_pair(make_item, writer, reviewer):
+    original = publish(make_item(author=writer), reviewer)
+    french = translate(original, "fr", writer)
+    french.submit(writer)
+    french.approve(reviewer)
+    french.refresh_from_db()
+    return original, french
+
+
+def flag(french):
+    return Translation.objects.get(document=french.document).original_changed
+
+
+def test_a_major_change_of_the_original_flags_its_translations(make_item, writer, reviewer):
+    original, french = translated_pair(make_item, writer, reviewer)
+    assert not flag(french)
+    republish(original, writer, reviewer, major=True, summary="New summary.")
+    assert flag(french)
+    row = Translation.objects.get(document=french.document)
+    assert (row.original_as_followed().version, row.current_original().version) == (1, 2)
+
+
+def test_a_minor_change_flags_nothing(make_item, writer, reviewer):
+    original, french = translated_pair(make_item, writer, reviewer)
+    republish(original, writer, reviewer, major=False, summary="Typo fixed.")
+    assert not flag(french)
+
+
+def test_a_change_of_the_translation_flags_nothing_upstream(make_item, writer, reviewer):
+    original, french = translated_pair(make_item, writer, reviewer)
+    republish(french, writer, reviewer, major=True, summary="Nouveau résumé.")
+    assert not Translation.objects.filter(original_changed=True).exists()
+
+
+def test_acknowledging_clears_the_flag_and_is_recorded(make_item, writer, reviewer):
+    original, french = translated_pair(make_item, writer, reviewer)
+    republish(original, writer, reviewer, major=True, summary="New summary.")
+    with pytest.raises(TransitionError):
+        acknowledge(french, make_user(is_staff=False))
+    acknowledge(french, writer)
+    assert not flag(french)
+    assert Translation.objects.get(document=french.document).original_version == 2
+    assert Transition.objects.filter(document=french.document, action=Transition.ACKNOWLEDGE, actor=writer).exists()
+    with pytest.raises(TransitionError, match="Nothing to acknowledge"):
+        acknowledge(french, writer)
+
+
+def test_publishing_an_update_of_the_translation_clears_the_flag(make_item, writer, reviewer):
+    original, french = translated_pair(make_item, writer, reviewer)
+    republish(original, writer, reviewer, major=True, summary="New summary.")
+    republish(french, writer, reviewer, major=True, summary="Nouveau résumé.")
+    row = Translation.objects.get(document=french.document)
+    assert (row.original_changed, row.original_version) == (False, 2)
