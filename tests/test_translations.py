@@ -4,12 +4,14 @@ language, fixed across its editions; a translation is a document of its own,
 reviewed and published on its own, linked to its group; its flag when the
 original gets a major change, and not after a minor one.
 """
+import re
 from datetime import date, time
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.test import override_settings
+from django.test import Client, override_settings
+from django.urls import reverse
 
 from releases.models import Advisory, ProgrammeEntry, Release, Transition, Translation
 from releases.translations import acknowledge, translate, translations_of
@@ -260,3 +262,87 @@ def test_publishing_an_update_of_the_translation_clears_the_flag(make_item, writ
     republish(french, writer, reviewer, major=True, summary="Nouveau résumé.")
     row = Translation.objects.get(document=french.document)
     assert (row.original_changed, row.original_version) == (False, 2)
+
+
+# --- the admin ---------------------------------------------------------------------------------
+
+
+def admin_url(item, name, *args):
+    return reverse(f"admin:releases_{item._meta.model_name}_{name}", args=[item.pk, *args])
+
+
+def test_the_admin_translates_by_post_with_csrf_and_checks_permission(make_item, writer):
+    item = make_item(author=writer)
+    csrf_client = Client(enforce_csrf_checks=True)
+    csrf_client.force_login(writer)
+    assert csrf_client.post(admin_url(item, "translate"), {"language": "fr"}).status_code == 403  # no token
+    press = Client()
+    press.force_login(make_user(group="Press office"))
+    assert press.post(admin_url(item, "translate"), {"language": "fr"}).status_code == 403
+    client = Client()
+    client.force_login(writer)
+    assert client.get(admin_url(item, "translate")).status_code == 405
+    assert not Translation.objects.exists()
+
+    page = client.get(admin_url(item, "change")).content.decode()
+    assert "Translate into Français" in page and 'name="language"' in page
+
+    response = client.post(admin_url(item, "translate"), {"language": "fr"})
+    french = type(item).objects.get(language="fr")
+    assert response.status_code == 302 and response["Location"] == admin_url(french, "change")
+    page = client.get(admin_url(french, "change")).content.decode()
+    assert "Translated from" in page and "Translate into" not in page  # the group has every language now
+    response = client.post(admin_url(item, "translate"), {"language": "fr"}, follow=True)
+    assert "already has a translation" in response.content.decode()
+    assert type(item).objects.filter(language="fr").count() == 1
+
+
+def test_the_admin_flags_an_out_of_date_translation_with_a_diff_until_acknowledged(make_item, writer, reviewer):
+    original, french = translated_pair(make_item, writer, reviewer)
+    republish(original, writer, reviewer, major=True, summary="A summary rewritten at length.")
+    client = Client()
+    client.force_login(writer)
+    draft = french.start_new_draft(writer)
+    page = client.get(admin_url(draft, "change")).content.decode()
+    assert "Original changed since this translation" in page
+    diff_url = re.search(r'href="([^"]*compare/\?from=1&amp;to=2)"', page).group(1).replace("&amp;", "&")
+    diff = client.get(diff_url)
+    assert diff.status_code == 200 and "rewritten" in diff.content.decode()
+    listing = client.get(reverse(f"admin:releases_{original._meta.model_name}_changelist")).content.decode()
+    assert "original changed" in listing
+
+    press = Client()
+    press.force_login(make_user(group="Press office"))
+    press.post(admin_url(draft, "acknowledge"))
+    assert flag(french)
+    client.post(admin_url(draft, "acknowledge"))
+    assert not flag(french)
+    assert "Original changed since this translation" not in client.get(admin_url(draft, "change")).content.decode()
+
+
+def test_the_changelist_filters_by_language_and_shows_translations(make_item, writer):
+    item = make_item(author=writer, title="Allied cooperation")
+    translate(item, "fr", writer)
+    type(item).objects.filter(language="fr").update(title="Coopération alliée")
+    make_item(author=writer, title="Unrelated news")
+    client = Client()
+    client.force_login(writer)
+    url = reverse(f"admin:releases_{item._meta.model_name}_changelist")
+    french_only = client.get(url + "?language=fr").content.decode()
+    assert "Coopération alliée" in french_only and "Allied cooperation" not in french_only
+    assert "Unrelated news" not in french_only
+    everything = client.get(url).content.decode()
+    assert re.search(r'<ul class="nr-translations"><li><a [^>]*lang="fr">Français</a>: Draft</li></ul>', everything)
+
+
+@override_settings(NEWSROOM_LANGUAGES=[("en", "English")])
+def test_with_one_language_the_admin_shows_nothing_of_languages(make_item, writer):
+    item = make_item(author=writer)
+    client = Client()
+    client.force_login(writer)
+    page = client.get(admin_url(item, "change")).content.decode()
+    assert "Translate into" not in page and 'name="language"' not in page and "Written in" not in page
+    listing = client.get(reverse(f"admin:releases_{item._meta.model_name}_changelist")).content.decode()
+    assert "?language=" not in listing and "nr-translations" not in listing
+    add = client.get(reverse(f"admin:releases_{item._meta.model_name}_add")).content.decode()
+    assert 'name="language"' not in add
