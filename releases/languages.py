@@ -9,8 +9,9 @@ languages shows to anyone: no field, no filter, no "Translate into" button.
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-#: PostgreSQL's text search configuration per language (see ``search``); others fall back to 'simple'.
-POSTGRES_CONFIGS = {"en": "english", "fr": "french"}
+#: PostgreSQL's own stemmer per language, from which ``search`` makes its configurations (with unaccent);
+#: a language not listed is searched with English stemming (see docs/translations.md).
+POSTGRES_STEMMERS = {"en": "english", "fr": "french"}
 
 
 def languages():

@@ -4,6 +4,20 @@ import django.db.models.deletion
 import releases.languages
 from django.db import migrations, models
 
+from releases import search
+
+
+def create_french_search(apps, schema_editor):
+    # French stemming with accents folded, for French items (releases/search.py); PostgreSQL only:
+    # SQLite's FTS5 tables stem every language with its English Porter stemmer (docs/translations.md).
+    if schema_editor.connection.vendor == "postgresql":
+        search.create_postgres_config(schema_editor, search.POSTGRES_CONFIGS["fr"], "french")
+
+
+def drop_french_search(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(f"DROP TEXT SEARCH CONFIGURATION IF EXISTS {schema_editor.quote_name(search.POSTGRES_CONFIGS['fr'])}")
+
 
 class Migration(migrations.Migration):
 
@@ -52,4 +66,5 @@ class Migration(migrations.Migration):
                 'constraints': [models.UniqueConstraint(fields=('content_type', 'group', 'language'), name='releases_translation_one_per_language')],
             },
         ),
+        migrations.RunPython(create_french_search, drop_french_search),
     ]
