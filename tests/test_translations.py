@@ -405,3 +405,39 @@ def test_a_draft_translation_is_never_found(client, writer, reviewer):
     french = Release.objects.get(pk=french.pk)
     french.submit(writer)
     assert found(client, "secrète") == []
+
+
+# --- the desk ---------------------------------------------------------------------------------------
+
+
+def desk_panels(client):
+    response = client.get(reverse("admin:index"))
+    assert response.status_code == 200
+    html = response.content.decode()
+    return html
+
+
+def test_the_desk_shows_translations_in_the_works_and_out_of_date(make_item, writer, reviewer):
+    original, french = translated_pair(make_item, writer, reviewer)
+    german_free = make_item(author=writer, title="Second original")
+    in_works = edit(translate(german_free, "fr", writer), writer, title="Deuxième traduction")
+    client = Client()
+    client.force_login(writer)
+    html = desk_panels(client)
+    assert "Translations being written or reviewed" in html and "Deuxième traduction" in html
+    assert "Every translation follows its original." in html
+    republish(original, writer, reviewer, major=True, summary="Changed.")
+    html = desk_panels(client)
+    outdated = html.split("Translations whose original changed", 1)[1].split("Translations being written", 1)[0]
+    assert str(french) in outdated and "Deuxième traduction" not in outdated
+    listing = client.get(
+        reverse(f"admin:releases_{original._meta.model_name}_changelist") + "?desk=translations_out_of_date"
+    ).content.decode()
+    assert str(french) in listing and in_works.title not in listing
+
+
+@override_settings(NEWSROOM_LANGUAGES=[("en", "English")])
+def test_with_one_language_the_desk_has_no_translation_panels(writer):
+    client = Client()
+    client.force_login(writer)
+    assert "Translating" not in desk_panels(client) and "Translations" not in desk_panels(client)
