@@ -160,3 +160,36 @@ def acknowledge(edition, user, comment=""):
             (comment or "").strip() or _("Original's change to version %(version)s acknowledged") % {"version": current.version},
         )
     return row
+
+
+def link(translation, original):
+    """
+    Place ``translation`` (a document written elsewhere, e.g. imported) in ``original``'s
+    group as its translation: for ``import_digest --translation-of`` and imports that
+    share an original URL. Refused (``TransitionError``) when the languages are the same,
+    the models differ, either is already in a group that would clash, or the slot is taken.
+    """
+    model = type(original)
+    if type(translation) is not model:
+        raise TransitionError(_("A release translates a release, an advisory an advisory."))
+    if translation.language == original.language:
+        raise TransitionError(_("The original is in the same language as the translation."))
+    ct = ContentType.objects.get_for_model(model)
+    with transaction.atomic():
+        if Translation.objects.filter(document=translation.document).exists():
+            raise TransitionError(_("This item is already linked to a translation group."))
+        source_row = Translation.objects.select_for_update().filter(document=original.document).first()
+        if source_row is None:
+            source_row = Translation.objects.create(
+                content_type=ct, document=original.document, group=uuid.uuid4(), language=original.language,
+            )
+        if Translation.objects.filter(content_type=ct, group=source_row.group, language=translation.language).exists():
+            raise TransitionError(
+                _("The original already has a translation into %(language)s.")
+                % {"language": languages.name(translation.language)}
+            )
+        followed = original.editions().filter(state__in=LIVE_STATES).first() or original
+        return Translation.objects.create(
+            content_type=ct, document=translation.document, group=source_row.group, language=translation.language,
+            original=original.document, original_version=followed.version,
+        )

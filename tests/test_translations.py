@@ -5,11 +5,14 @@ reviewed and published on its own, linked to its group; its flag when the
 original gets a major change, and not after a minor one.
 """
 import re
+import tempfile
 from datetime import date, time
+from io import StringIO
 
 import pytest
 from django.db import connection  # noqa: F401  (read by the skipif conditions)
 from django.core.cache import cache
+from django.core.management import CommandError, call_command
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.test import Client, override_settings
@@ -441,3 +444,52 @@ def test_with_one_language_the_desk_has_no_translation_panels(writer):
     client = Client()
     client.force_login(writer)
     assert "Translating" not in desk_panels(client) and "Translations" not in desk_panels(client)
+
+
+# --- import ---------------------------------------------------------------------------------------
+
+FRENCH_DIGEST = "L’OTAN renforce sa coopération avec la Moldavie\n\nSource: NATO\n\nLes ministres se sont réunis à Chișinău.\n"
+
+
+def run_import(*args):
+    out = StringIO()
+    with tempfile.NamedTemporaryFile("w", suffix=".txt", encoding="utf-8", delete=False) as digest:
+        digest.write(FRENCH_DIGEST)
+    call_command("import_digest", digest.name, *args, stdout=out)
+    return out.getvalue()
+
+
+def test_import_digest_in_french_linked_to_its_original_by_address(writer, reviewer):
+    original = publish(make_release(author=writer, source=make_source("NATO"), title="NATO deepens cooperation with Moldova"), reviewer)
+    assert "1 created" in run_import("--language", "fr", "--translation-of", f"https://newsroom.example{original.get_absolute_url()}")
+    french = Release.objects.get(language="fr")
+    assert french.title == "L’OTAN renforce sa coopération avec la Moldavie" and french.state == State.IN_REVIEW
+    assert [(row.language, edition.pk) for row, edition in translations_of(original)] == [("fr", french.pk)]
+    assert Translation.objects.get(document=french.document).original_version == original.version
+
+
+def test_import_links_by_id_and_by_original_url(writer):
+    original = make_release(author=writer, original_url="https://www.nato.int/cps/en/natohq/news_1.htm")
+    run_import("--language", "fr", "--translation-of", "https://www.nato.int/cps/en/natohq/news_1.htm")
+    assert Translation.objects.get(language="fr").original == original.document
+    other = make_release(author=writer)
+    Release.objects.filter(language="fr").delete()
+    Translation.objects.filter(language="fr").delete()
+    run_import("--language", "fr", "--translation-of", str(other.pk))
+    assert Translation.objects.get(language="fr").original == other.document
+
+
+def test_import_refuses_a_bad_language_or_original_and_writes_nothing(writer):
+    with pytest.raises(CommandError, match="not one of the newsroom's languages"):
+        run_import("--language", "de")
+    with pytest.raises(CommandError, match="no release has that address"):
+        run_import("--language", "fr", "--translation-of", "/releases/no-such-thing/")
+    english = make_release(author=writer)
+    with pytest.raises(CommandError, match="same language"):
+        run_import("--translation-of", str(english.pk))
+    assert list(Release.objects.all()) == [english] and not Translation.objects.exists()
+
+
+def test_import_without_a_language_is_in_the_default_language():
+    run_import()
+    assert Release.objects.get().language == "en"
