@@ -9,10 +9,6 @@ languages shows to anyone: no field, no filter, no "Translate into" button.
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-#: PostgreSQL's own stemmer per language, from which ``search`` makes its configurations (with unaccent);
-#: a language not listed is searched with English stemming (see docs/translations.md).
-POSTGRES_STEMMERS = {"en": "english", "fr": "french"}
-
 
 def languages():
     """The configured languages as (code, name) pairs, the default first."""
