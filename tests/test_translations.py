@@ -493,3 +493,26 @@ def test_import_refuses_a_bad_language_or_original_and_writes_nothing(writer):
 def test_import_without_a_language_is_in_the_default_language():
     run_import()
     assert Release.objects.get().language == "en"
+
+
+# --- the public pages: only the language of what they show ------------------------------------------
+
+
+def test_a_french_item_is_marked_as_french_on_its_page_and_in_lists(client, writer, reviewer):
+    """The page is in English (``<html lang="en">``); a French item's text says it is French, for screen readers."""
+    french = publish(make_release(author=writer, language="fr", title="Coopération alliée"), reviewer)
+    english = publish(make_release(author=writer, title="Allied cooperation"), reviewer)
+    assert '<article class="item item--release" lang="fr">' in client.get(french.get_absolute_url()).content.decode()
+    assert '<article class="item item--release">' in client.get(english.get_absolute_url()).content.decode()
+    home = client.get(reverse("releases:home")).content.decode()
+    assert home.count('<article class="entry entry--release" lang="fr">') == 1
+
+
+def test_a_draft_translation_appears_nowhere_public(client, writer, reviewer):
+    original = publish(make_release(author=writer, title="Allied cooperation"), reviewer)
+    french = edit(translate(original, "fr", writer), writer, title="Brouillon confidentiel")
+    Release.objects.get(pk=french.pk).submit(writer)
+    for url in (reverse("releases:home"), reverse("releases:feed-rss"), reverse("releases:sitemap"), french.get_absolute_url()):
+        response = client.get(url)
+        assert response.status_code == (404 if url == french.get_absolute_url() else 200), url
+        assert "Brouillon confidentiel" not in response.content.decode() and french.slug not in response.content.decode(), url
