@@ -16,7 +16,7 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
-from . import admin_panels, localtime, presence
+from . import admin_panels, languages, localtime, presence, translations
 from .compare_views import CompareView, compare_link
 from .desk import DeskFilter, returned_marker
 from .documents import DocumentField
@@ -90,6 +90,21 @@ TEASER_WITHOUT_URL = _(
 )
 
 
+class LanguageFilter(admin.SimpleListFilter):
+    """By the item's language; absent while the newsroom has only one (``lookups`` empty hides it)."""
+
+    title = _("language")
+    parameter_name = "language"
+
+    def lookups(self, request, model_admin):
+        return languages.languages() if languages.multilingual() else []
+
+    def queryset(self, request, queryset):
+        if self.value() in languages.codes():
+            return queryset.filter(language=self.value())
+        return queryset
+
+
 class DeletesOneByOne:
     """Bulk deletion through each object's own delete(), which removes its pictures' files too."""
 
@@ -128,7 +143,7 @@ class PublishableAdmin(DeletesOneByOne, admin.ModelAdmin):
     change_form_template = "admin/releases/publishable_change_form.html"
     form = EditionForm
     list_display = ["title", "source", "state_label", returned_marker, "version", "publication_time", "saved_time", "last_edited_by"]
-    list_filter = [EditionFilter, DeskFilter, ReviewFilter, "state", "source", "published_at"]
+    list_filter = [EditionFilter, DeskFilter, ReviewFilter, LanguageFilter, "state", "source", "published_at"]
     list_select_related = ["source", "last_edited_by"]
     search_fields = ["title", "summary", "slug"]
     autocomplete_fields = ["contacts"]
@@ -171,6 +186,36 @@ class PublishableAdmin(DeletesOneByOne, admin.ModelAdmin):
     def approval_time(self, obj):
         return localtime.describe(obj.revised_at) if obj.revised_at else None
 
+    def get_list_display(self, request):
+        shown = list(super().get_list_display(request))
+        if languages.multilingual():
+            shown[1:1] = ["language_label", "translations_column"]
+        return shown
+
+    @admin.display(description=_("language"), ordering="language")
+    def language_label(self, obj):
+        return languages.name(obj.language)
+
+    @admin.display(description=_("translations"), empty_value="—")
+    def translations_column(self, obj):
+        # One query per row shown (a page of at most 100), and only in a newsroom with several languages.
+        pairs = translations.translations_of(obj)
+        if not pairs:
+            return None
+        opts = self.opts
+        return format_html(
+            "<ul class=\"nr-translations\">{}</ul>",
+            mark_safe("".join(
+                format_html(
+                    '<li><a href="{}" lang="{}">{}</a>: {}{}</li>',
+                    reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[edition.pk]), row.language,
+                    languages.name(row.language), edition.display_state,
+                    format_html(" — <strong>{}</strong>", _("original changed")) if row.original_changed else "",
+                )
+                for row, edition in pairs if edition is not None
+            )),
+        )
+
     def get_prepopulated_fields(self, request, obj=None):
         if obj is not None and obj.slug_locked:
             return {}
@@ -182,10 +227,18 @@ class PublishableAdmin(DeletesOneByOne, admin.ModelAdmin):
             fields.append("slug")
         if obj is not None and not obj.editable:
             fields.append("rendered_body")
+        if obj is not None and languages.multilingual() and obj.language_fixed():
+            fields.append("language")
         return fields
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
+        if not languages.multilingual():
+            # One language: the field isn't shown and every item takes the default.
+            fieldsets = [
+                (name, {**options, "fields": [field for field in options["fields"] if field != "language"]})
+                for name, options in fieldsets
+            ]
         if obj is None or obj.editable:
             return fieldsets
         # A version that can't be edited shows its body as readers see it, not its HTML source.
@@ -312,12 +365,76 @@ class PublishableAdmin(DeletesOneByOne, admin.ModelAdmin):
                 ),
                 blocked_transitions=obj.blocked_transitions(request.user),
                 item=obj,
+                **self._translation_context(request, obj),
             )
             if obj.state in LIVE_STATES and obj.working_edition():
                 extra_context["working_edition"] = obj.working_edition()
             if obj.state in WORKING_STATES:
                 extra_context["live_edition"] = obj.live_edition()
         return super().change_view(request, object_id, form_url, extra_context)
+
+    def _translation_context(self, request, obj):
+        """The change form's translation box: the group, the out-of-date flag with its diff, "Translate into"."""
+        if not languages.multilingual():
+            return {}
+        opts = self.opts
+        context = {
+            "item_language": languages.name(obj.language),
+            "item_translations": [(row, languages.name(row.language), edition) for row, edition in translations.translations_of(obj)],
+        }
+        if translations.can_translate(obj, request.user) and self.has_add_permission(request):
+            context["translate_url"] = reverse(f"admin:{opts.app_label}_{opts.model_name}_translate", args=[obj.pk])
+            context["translate_languages"] = translations.missing_languages(obj)
+        row = translations.Translation.objects.filter(document=obj.document, original__isnull=False).first()
+        if row is not None:
+            original = row.current_original()
+            context["original"] = original
+            if row.original_changed and original is not None:
+                context["original_changed"] = True
+                context["original_diff_url"] = (
+                    reverse(f"admin:{opts.app_label}_{opts.model_name}_compare", args=[original.pk])
+                    + f"?from={row.original_version}&to={original.version}"
+                )
+                context["acknowledge_url"] = reverse(f"admin:{opts.app_label}_{opts.model_name}_acknowledge", args=[obj.pk])
+        return context
+
+    def translate_view(self, request, object_id):
+        """"Translate into French": a new draft in that language, from this edition (``translations.translate``)."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None:
+            raise Http404
+        if not self.has_view_permission(request, obj) or not self.has_add_permission(request):
+            raise PermissionDenied
+        language = request.POST.get("language", "")
+        try:
+            draft = translations.translate(obj, language, request.user)
+        except TransitionError as error:
+            messages.error(request, str(error))
+            return HttpResponseRedirect(reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_change", args=[obj.pk]))
+        messages.success(request, _(
+            "This is a new draft in %(language)s, prefilled with the text of “%(item)s”: translate the title, summary "
+            "and body (and the address, “%(slug)s”) before submitting it."
+        ) % {"language": languages.name(language), "item": obj, "slug": draft.slug})
+        return HttpResponseRedirect(reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_change", args=[draft.pk]))
+
+    def acknowledge_view(self, request, object_id):
+        """A translator has seen what changed in the original: the out-of-date flag goes."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None:
+            raise Http404
+        if not self.has_view_permission(request, obj):
+            raise PermissionDenied
+        try:
+            translations.acknowledge(obj, request.user, normalise_text(request.POST.get("comment", "")))
+        except TransitionError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, _("Marked as following the original's latest version."))
+        return HttpResponseRedirect(reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_change", args=[obj.pk]))
 
     def _transition_form(self, request, obj):
         """The workflow actions' inputs: empty, or as last typed when a move was refused for them (once)."""
@@ -347,6 +464,14 @@ class PublishableAdmin(DeletesOneByOne, admin.ModelAdmin):
             path(
                 "<path:object_id>/duplicate/", self.admin_site.admin_view(self.duplicate_view),
                 name="%s_%s_duplicate" % info,
+            ),
+            path(
+                "<path:object_id>/translate/", self.admin_site.admin_view(self.translate_view),
+                name="%s_%s_translate" % info,
+            ),
+            path(
+                "<path:object_id>/acknowledge/", self.admin_site.admin_view(self.acknowledge_view),
+                name="%s_%s_acknowledge" % info,
             ),
         ] + super().get_urls()
 
@@ -646,7 +771,7 @@ class ReleaseAdmin(PublishableAdmin):
     inlines = [PictureInline, DocumentInline]
     list_filter = PublishableAdmin.list_filter + ["category"]
     fieldsets = [
-        (None, {"fields": ["source", "category", "title", "slug", "summary", "body", "original_url", "contacts", "topics"]}),
+        (None, {"fields": ["source", "category", "language", "title", "slug", "summary", "body", "original_url", "contacts", "topics"]}),
         (_("Workflow"), {"fields": ["state_label", "version", "publication_time", "approval_time", "created_by", "last_edited_by"]}),
     ]
 
@@ -657,7 +782,7 @@ class AdvisoryAdmin(PublishableAdmin):
     inlines = [ProgrammeEntryInline, PictureInline, DocumentInline]
     autocomplete_fields = ["contacts", "follow_up"]
     fieldsets = [
-        (None, {"fields": ["source", "title", "slug", "summary", "body", "original_url"]}),
+        (None, {"fields": ["source", "language", "title", "slug", "summary", "body", "original_url"]}),
         (_("Event"), {
             "fields": ["event_date", "event_time", "duration", "time_zone", "venue", "city", "country"],
             "description": _("The local date and time at the event, in the event's own time zone."),

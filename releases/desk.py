@@ -37,8 +37,9 @@ from django.utils.html import format_html
 from django.utils.timesince import timesince, timeuntil
 from django.utils.translation import gettext_lazy as _
 
-from .models import Advisory, Contact, Release, Source
-from .workflow import State, Transition
+from . import languages
+from .models import Advisory, Contact, Release, Source, Translation
+from .workflow import WORKING_STATES, State, Transition
 
 #: Rows shown on a panel; the count (when there is one) says how many there are in all.
 PANEL_SIZE = 10
@@ -115,6 +116,18 @@ def scheduled_soon(queryset, now=None):
 def recently_published(queryset, now=None):
     """The newsroom's latest publications, read newest first from the (published_at) index."""
     return queryset.published(now).order_by("-published_at", "-id")
+
+
+def translations_waiting(queryset):
+    """Translations being written or reviewed (a draft or in review): the oldest save first."""
+    translated = Translation.objects.filter(original__isnull=False).values("document")
+    return queryset.filter(state__in=WORKING_STATES, document__in=translated).order_by("updated_at", "id")
+
+
+def translations_out_of_date(queryset):
+    """Translations whose original got a major change they haven't followed: each document's newest edition."""
+    flagged = Translation.objects.filter(original_changed=True).values("document")
+    return queryset.current().filter(document__in=flagged).order_by("updated_at", "id")
 
 
 # --- the panels --------------------------------------------------------------------------
@@ -291,6 +304,30 @@ def reviewer_panels(user, now):
     return [waiting, scheduled, published]
 
 
+def translation_panels(user, now):
+    """In a newsroom with several languages: what translators have to do."""
+    models = permitted(user, "change")
+    if not models or not languages.multilingual():
+        return []
+
+    def row(item):
+        return Row(
+            title="", url="", kind="", when=item.updated_at, age=timesince(item.updated_at, now, depth=1),
+            detail=languages.name(item.language),
+        )
+
+    waiting = merged(*publishable_panel(
+        "translations_waiting", _("Translations being written or reviewed"), _("No translation is in the works."),
+        models, lambda model: translations_waiting(model.objects), row,
+    ), newest_first=False)
+    outdated = merged(*publishable_panel(
+        "translations_out_of_date", _("Translations whose original changed"),
+        _("Every translation follows its original."), models,
+        lambda model: translations_out_of_date(model.objects), row,
+    ), newest_first=False)
+    return [outdated, waiting]
+
+
 def press_office_panels(user, now):
     models = [model for model in (Contact, Source) if user.has_perm(f"releases.change_{model._meta.model_name}")]
     if not models:
@@ -337,6 +374,7 @@ def desk_for(user, now=None):
     sections = [
         Section(_("Reviewing"), reviewer_panels(user, now)),
         Section(_("Writing"), writer_panels(user, now)),
+        Section(_("Translating"), translation_panels(user, now)),
         Section(_("Press office"), press_office_panels(user, now)),
     ]
     sections = [section for section in sections if section.panels]
@@ -374,6 +412,11 @@ class DeskFilter(admin.SimpleListFilter):
                 ("returned", _("Returned to me")), ("drafts", _("My drafts")), ("in_review", _("Mine in review")),
                 ("mine_published", _("Mine, published")),
             ]
+        if user.has_perm(model.change_permission()) and languages.multilingual():
+            choices += [
+                ("translations_waiting", _("Translations in the works")),
+                ("translations_out_of_date", _("Translations whose original changed")),
+            ]
         if user.has_perm(model.publish_permission()):
             choices += [
                 ("waiting", _("Waiting for my review")), ("scheduled_week", _("Scheduled in the next 7 days")),
@@ -391,6 +434,8 @@ class DeskFilter(admin.SimpleListFilter):
             "waiting": lambda: waiting_for(queryset, user),
             "scheduled_week": lambda: scheduled_soon(queryset, now),
             "published": lambda: recently_published(queryset, now),
+            "translations_waiting": lambda: translations_waiting(queryset),
+            "translations_out_of_date": lambda: translations_out_of_date(queryset),
         }.get(self.value())
         return select() if select is not None else queryset
 

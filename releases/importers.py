@@ -34,11 +34,13 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
+from . import languages
 from .models import (
     EVENT_DATE_MAX, EVENT_DATE_MIN, HANDLE_RE, TEASER_END, Advisory, Contact, ProgrammeEntry, Release, Source,
 )
@@ -151,7 +153,7 @@ class Entry:
         return self.source_name.casefold()
 
 
-def import_digest(digest, publish=False, name=None, published_on=None, dates=None):
+def import_digest(digest, publish=False, name=None, published_on=None, dates=None, language=None, translation_of=None):
     """
     Import a digest and return an ``ImportResult``; raise ``DigestError`` if it is malformed.
 
@@ -164,6 +166,11 @@ def import_digest(digest, publish=False, name=None, published_on=None, dates=Non
     item named in ``dates`` (a dates file, see ``parse_dates``) on its own day,
     any other on ``published_on`` (the digest's date), at noon in the
     newsroom's zone. Without either, the digest is today's and goes out now.
+
+    ``language`` (a code of ``NEWSROOM_LANGUAGES``; default the site's) is the
+    language of every new item. ``translation_of`` (a public address, an original
+    URL or an id, see ``find_original``) links the digest's one item to its original
+    as a translation. (A digest states no original URL, so nothing is linked unasked.)
     """
     if _is_path(digest):
         path = Path(digest)
@@ -178,7 +185,60 @@ def import_digest(digest, publish=False, name=None, published_on=None, dates=Non
         raise ValueError(
             f"the dates file doesn't date “{undated[0]}” (and {len(undated) - 1} more): give the digest's date too",
         )
-    return _write(entries, publish=publish, name=name or "digest", published_on=published_on, dates=item_dates)
+    language = language or languages.default_language()
+    if language not in languages.codes():
+        raise ValueError(f"“{language}” is not one of the newsroom's languages ({', '.join(languages.codes())}).")
+    for entry in entries:
+        entry.fields["language"] = language
+    if translation_of is not None and len(entries) != 1:
+        raise ValueError("--translation-of links one item: the digest holds more than one.")
+    with transaction.atomic():
+        original = find_original(translation_of, entries[0].model) if translation_of is not None else None
+        result = _write(entries, publish=publish, name=name or "digest", published_on=published_on, dates=item_dates)
+        _link_translations(result.created, original)
+    return result
+
+
+def find_original(reference, model):
+    """
+    The item an imported translation translates, by ``reference``: its public address
+    (full or a path, "/releases/<slug>/"), its original URL, or its admin id (a number).
+    Its newest edition; ``ValueError`` when nothing or more than one document matches.
+    """
+    from django.urls import Resolver404, resolve
+
+    reference = (reference or "").strip()
+    candidates = model.objects.none()
+    if reference.isdigit():
+        candidates = model.objects.filter(pk=int(reference))
+    else:
+        path = urlsplit(reference).path or reference
+        try:
+            match = resolve(path)
+        except Resolver404:
+            match = None
+        if match is not None and match.url_name == f"{model.kind}-detail":
+            candidates = model.objects.filter(slug=match.kwargs["slug"])
+        if not candidates.exists():
+            candidates = model.objects.filter(original_url=reference)
+    documents = set(candidates.values_list("document", flat=True))
+    if len(documents) != 1:
+        raise ValueError(
+            f"--translation-of “{reference}”: "
+            + ("no " if not documents else "more than one ") + f"{model._meta.verbose_name} has that address or id."
+        )
+    return model.objects.filter(document=documents.pop()).order_by("-version").first()
+
+
+def _link_translations(created, original):
+    """Link the new item to the original named by ``--translation-of`` (none named: nothing to link)."""
+    from .translations import TransitionError, link
+
+    for row in created if original is not None else ():
+        try:
+            link(row, original)
+        except TransitionError as error:
+            raise ValueError(f"--translation-of: {error}") from error
 
 
 def _is_path(value):

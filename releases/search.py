@@ -37,11 +37,13 @@ from django.contrib.postgres.search import (
     SearchHeadline, SearchQuery, SearchRank, SearchVector, SearchVectorField,
 )
 from django.db import DatabaseError, connection, connections, models, transaction
-from django.db.models import F, FloatField, Func, Lookup, TextField, Value
+from django.db.models import Case, F, FloatField, Func, IntegerField, Lookup, TextField, Value, When
 from django.db.models.functions import Replace
+from django.utils import translation
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
+from . import languages
 from .text import plain_text
 
 #: The text of each model that search looks at: (weighted like a title, weighted like a body).
@@ -51,8 +53,10 @@ SEARCH_FIELDS = {
 }
 #: Extra weight of the title column in SQLite's bm25 ranking (the other text counts 1).
 SQLITE_TITLE_WEIGHT = 10.0
-#: The PostgreSQL text search configuration created by the migration.
+#: The PostgreSQL text search configuration created by the migration (English: the default and the fallback).
 POSTGRES_CONFIG = "newsroom_search"
+#: The configuration of each language with a stemmer of its own (migration 0014 adds French's).
+POSTGRES_CONFIGS = {"en": POSTGRES_CONFIG, "fr": "newsroom_search_fr"}
 #: Longer queries are cut to this many words: enough for any real search, cheap for the index.
 MAX_TERMS = 32
 #: The reverse name of an edition's search entry.
@@ -102,8 +106,9 @@ def search(queryset, query):
     words = terms(query)
     if not words:
         return queryset
+    queryset = queryset.annotate(search_language_first=visitor_language_first())
     if connection.vendor == "postgresql":
-        query = SearchQuery(tsquery(words), config=POSTGRES_CONFIG, search_type="raw")
+        query = postgres_query(words)
         vector = f"{SEARCH_ENTRY}__vector"
         return queryset.filter(**{vector: query}).annotate(search_rank=SearchRank(F(vector), query))
     text = f"{SEARCH_ENTRY}__text"
@@ -131,6 +136,51 @@ def newest_matches(queryset):
     return queryset.filter(pk__in=newest)
 
 
+def visitor_language():
+    """The newsroom language of the visitor: the active Django language's, else the site's default."""
+    active = (translation.get_language() or "").lower()
+    for code in languages.codes():
+        if active == code or active.startswith(f"{code}-"):
+            return code
+    return languages.default_language()
+
+
+def visitor_language_first():
+    """1 for an item in the visitor's language, 0 otherwise: results sort on it before relevance."""
+    if not languages.multilingual():
+        return Value(0, output_field=IntegerField())
+    return Case(When(language=visitor_language(), then=Value(1)), default=Value(0), output_field=IntegerField())
+
+
+def postgres_configs():
+    """The configurations the configured languages are indexed with, each once."""
+    return list(dict.fromkeys(POSTGRES_CONFIGS.get(code, POSTGRES_CONFIG) for code in languages.codes()))
+
+
+def postgres_query(words):
+    """
+    ``words`` parsed by each language's configuration, OR-ed: every item is
+    indexed with its own language's stemmer, so "coopérations" must be stemmed
+    the French way to find a French item and the English way to find an English
+    one. One constant query, so the GIN index serves it.
+    """
+    queries = [SearchQuery(tsquery(words), config=config, search_type="raw") for config in postgres_configs()]
+    query = queries[0]
+    for other in queries[1:]:
+        query = query | other
+    return query
+
+
+def row_config(model):
+    """The configuration of each row's language (a historical model before languages has English)."""
+    if not any(field.name == "language" for field in model._meta.fields):
+        return Value(POSTGRES_CONFIG)
+    return Case(
+        *(When(language=code, then=Value(config)) for code, config in POSTGRES_CONFIGS.items() if config != POSTGRES_CONFIG),
+        default=Value(POSTGRES_CONFIG), output_field=TextField(),
+    )
+
+
 def highlight(queryset, words):
     """
     ``queryset`` (already narrowed by ``search``) annotated with ``search_title``
@@ -142,8 +192,8 @@ def highlight(queryset, words):
     highlighting every match would cost a pass over each matching document.
     """
     if connection.vendor == "postgresql":
-        query = SearchQuery(tsquery(words), config=POSTGRES_CONFIG, search_type="raw")
-        options = {"config": POSTGRES_CONFIG, "start_sel": MARK_START, "stop_sel": MARK_STOP}
+        query = postgres_query(words)
+        options = {"config": row_config(queryset.model), "start_sel": MARK_START, "stop_sel": MARK_STOP}
         _, body_fields = SEARCH_FIELDS[queryset.model._meta.model_name]
         text = Func(Value(" "), *(_plain(name) for name in body_fields), function="concat_ws", output_field=TextField())
         return queryset.annotate(
@@ -342,7 +392,7 @@ def _insert(conn, editions):
     table = conn.ops.quote_name(search_table(model))
     if conn.vendor == "postgresql":
         # The vector is computed by PostgreSQL, from the same expression as ever (``vector_for``).
-        rows = editions.order_by().annotate(search_vector=vector_for(model._meta.model_name))
+        rows = editions.order_by().annotate(search_vector=vector_for(model._meta.model_name, row_config(model)))
         sql, params = rows.values_list("pk", "search_vector").query.get_compiler(using=conn.alias).as_sql()
         with conn.cursor() as cursor:
             cursor.execute(f"INSERT INTO {table} (edition, vector) {sql}", params)
@@ -364,12 +414,12 @@ def _index_text(edition):
     return tuple(PRIVATE_RE.sub("", text) for text in (title, body))
 
 
-def vector_for(model_name):
-    """The weighted document vector of a model on PostgreSQL: the title as A, the rest as B."""
+def vector_for(model_name, config=POSTGRES_CONFIG):
+    """The weighted document vector of a model on PostgreSQL: the title as A, the rest as B, in ``config``."""
     title_fields, body_fields = SEARCH_FIELDS[model_name]
     return (
-        SearchVector(*title_fields, config=POSTGRES_CONFIG, weight="A")
-        + SearchVector(*body_fields, config=POSTGRES_CONFIG, weight="B")
+        SearchVector(*title_fields, config=config, weight="A")
+        + SearchVector(*body_fields, config=config, weight="B")
     )
 
 
@@ -403,12 +453,13 @@ def drop_tables(schema_editor, models):
         )
 
 
-def create_postgres_config(schema_editor):
+def create_postgres_config(schema_editor, name=POSTGRES_CONFIG, stemmer="english"):
     """
-    The text search configuration: English stemming, with accents folded first
-    by ``unaccent`` when the server has it (it ships with PostgreSQL's contrib
-    package). Without it the configuration is plain English and a warning says
-    that accent-insensitive search is off.
+    A text search configuration: ``stemmer``'s stemming (English for the first,
+    French for migration 0014's), with accents folded first by ``unaccent`` when
+    the server has it (it ships with PostgreSQL's contrib package). Without it the
+    configuration is the plain language's and a warning says that
+    accent-insensitive search is off.
     """
     quote = schema_editor.quote_name
     try:
@@ -419,11 +470,11 @@ def create_postgres_config(schema_editor):
     except DatabaseError as error:
         has_unaccent = False
         warnings.warn(f"PostgreSQL extension unaccent unavailable ({error}); search will not fold accents.")
-    schema_editor.execute(f"CREATE TEXT SEARCH CONFIGURATION {quote(POSTGRES_CONFIG)} (COPY = english)")
+    schema_editor.execute(f"CREATE TEXT SEARCH CONFIGURATION {quote(name)} (COPY = {stemmer})")
     if has_unaccent:
         schema_editor.execute(
-            f"ALTER TEXT SEARCH CONFIGURATION {quote(POSTGRES_CONFIG)} "
-            "ALTER MAPPING FOR hword, hword_part, word WITH unaccent, english_stem"
+            f"ALTER TEXT SEARCH CONFIGURATION {quote(name)} "
+            f"ALTER MAPPING FOR hword, hword_part, word WITH unaccent, {stemmer}_stem"
         )
 
 

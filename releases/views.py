@@ -89,7 +89,8 @@ class BestMatchFirst(NewestFirst):
     only, with no query more.
     """
 
-    fields = ("search_rank", "published_at", "pk")
+    #: The visitor's language first (``search.visitor_language_first``), then best match, then newest.
+    fields = ("search_language_first", "search_rank", "published_at", "pk")
 
     def __init__(self, release_queryset, advisory_queryset, words):
         super().__init__(release_queryset, advisory_queryset)

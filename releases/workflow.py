@@ -30,7 +30,7 @@ from django.db.models import F, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from . import public, signals
+from . import languages, public, signals
 from .text import normalise_text, plain_text, render_body
 
 
@@ -200,6 +200,12 @@ class Publishable(models.Model):
         help_text=_("Counts the saves of this edition. A save from a form opened at an older revision is refused."),
     )
     state = models.CharField(max_length=20, choices=State.choices, default=State.DRAFT, editable=False)
+    #: The document's language: chosen when it is written, the same in every edition (``save`` refuses
+    #: a change once the document has another edition or belongs to a translation group).
+    language = models.CharField(
+        _("language"), max_length=10, choices=languages.language_choices, default=languages.default_language,
+        help_text=_("The language this item is written in. Fixed once it has another version or a translation."),
+    )
     slug = models.SlugField(
         max_length=120, allow_unicode=False,
         help_text=_("The public address. Fixed once the item has been published, so links keep working."),
@@ -356,6 +362,7 @@ class Publishable(models.Model):
 
     def clean(self):
         super().clean()
+        self._check_language()
         if not self.slug:
             return
         if type(self).objects.filter(slug=self.slug).exclude(document=self.document).exists():
@@ -367,13 +374,47 @@ class Publishable(models.Model):
         if published_slug and published_slug != self.slug:
             raise ValidationError({"slug": _("The address is fixed once the item has been published.")})
 
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        edition = super().from_db(db, field_names, values)
+        edition._loaded_language = edition.__dict__.get("language")
+        return edition
+
+    def language_fixed(self):
+        """The language can't change once another edition or a translation shares the document."""
+        from .translations import Translation
+
+        return (
+            self.editions().exclude(pk=self.pk).exists()
+            or Translation.objects.filter(document=self.document).exists()
+        )
+
+    def _check_language(self):
+        """One language per document, whatever path writes the row (admin, import, copy)."""
+        if self.language not in languages.codes():
+            raise ValidationError({"language": _("This newsroom does not publish in “%(code)s”.") % {"code": self.language}})
+        adding = self._state.adding
+        if adding and self.version == 1:
+            return  # a new document: nothing to agree with yet
+        if not adding and getattr(self, "_loaded_language", self.language) == self.language:
+            return
+        if adding:
+            clash = self.editions().exclude(language=self.language).exists()
+        else:
+            clash = self.language_fixed()
+        if clash:
+            raise ValidationError({"language": _("The language of an item is the same in all its versions and fixed once translated.")})
+
     def save(self, *args, **kwargs):
         update_fields = kwargs.get("update_fields")
+        if update_fields is None or "language" in update_fields:
+            self._check_language()
         for field, html_field in getattr(self, "rendered_fields", {}).items():
             setattr(self, html_field, render_body(getattr(self, field)))
             if update_fields is not None and field in update_fields:
                 kwargs["update_fields"] = update_fields = {*update_fields, html_field}
         super().save(*args, **kwargs)
+        self._loaded_language = self.language
 
     # --- who may do what: one table, read by the admin, its templates and the tests ----------
 
@@ -634,7 +675,16 @@ class Publishable(models.Model):
                 "withdrawal_reason",
             )
             self._public_changed(action.name)
+            self._translations_follow(major=bool(self.change_note))
             self._record(action.name, user, State.IN_REVIEW, comment)
+
+    def _translations_follow(self, major):
+        """A major change flags this document's translations; an approved translation follows its original again."""
+        from . import translations  # translations reads this module, so it is imported late
+
+        if major:
+            translations.original_changed(self)
+        translations.translation_updated(self)
 
     def return_to_draft(self, user, comment):
         """Reviewer: send back to the author, saying why."""
@@ -730,38 +780,50 @@ class Publishable(models.Model):
                 % {"model": self._meta.verbose_name, "models": self._meta.verbose_name_plural}
             )
         with transaction.atomic():
-            copy = model.objects.get(pk=self.pk)
-            copy.pk = copy.id = None
-            copy._state.adding = True
-            copy.document = uuid.uuid4()
-            copy.version = copy.revision = 1
-            copy.state = State.DRAFT
-            copy.created_by = copy.last_edited_by = user
-            copy.published_at = copy.revised_at = copy.public_updated_at = copy.withdrawn_at = None
-            copy.change_note = copy.withdrawal_reason = ""
-            for name in getattr(self, "fields_not_duplicated", ()):
-                setattr(copy, name, model._meta.get_field(name).get_default())
-            base = self.slug[: model._meta.get_field("slug").max_length - 10]
-            copy.slug = next(
-                slug for slug in (f"{base}-copy", *(f"{base}-copy-{n}" for n in range(2, 10_000)))
-                if not model.objects.filter(slug=slug).exists()
-            )
-            copy.save()
-            for field in model._meta.many_to_many:
-                getattr(copy, field.name).set(getattr(self, field.name).all())
-            for name in self.copied_child_relations:
-                if name in ("pictures", "documents") and not with_pictures:
-                    continue
-                foreign_key = getattr(self, name).field.name
-                for row in getattr(self, name).all():
-                    row.pk = row.id = None
-                    row._state.adding = True
-                    setattr(row, foreign_key, copy)
-                    row.save()  # a picture row shares its files; they go only when no row uses them
+            copy = self._copy_as_new_document(user, with_pictures=with_pictures, slug_suffix="copy")
             copy._record(
                 Transition.DUPLICATE, user, State.DRAFT,
                 _("Duplicated from “%(title)s” version %(version)s") % {"title": self.title, "version": self.version},
             )
+        return copy
+
+    def _copy_as_new_document(self, user, with_pictures, slug_suffix, **changes):
+        """
+        A new document (a draft, version 1, at a free address ``<slug>-<suffix>``) with this edition's
+        text, many-to-many fields and child rows (pictures and documents only ``with_pictures``);
+        nothing of this document's history or publication. Shared by ``duplicate`` and ``translate``.
+        """
+        model = type(self)
+        copy = model.objects.get(pk=self.pk)
+        copy.pk = copy.id = None
+        copy._state.adding = True
+        copy.document = uuid.uuid4()
+        copy.version = copy.revision = 1
+        copy.state = State.DRAFT
+        copy.created_by = copy.last_edited_by = user
+        copy.published_at = copy.revised_at = copy.public_updated_at = copy.withdrawn_at = None
+        copy.change_note = copy.withdrawal_reason = ""
+        for name in getattr(self, "fields_not_duplicated", ()):
+            setattr(copy, name, model._meta.get_field(name).get_default())
+        for name, value in changes.items():
+            setattr(copy, name, value)
+        base = self.slug[: model._meta.get_field("slug").max_length - 10]
+        copy.slug = next(
+            slug for slug in (f"{base}-{slug_suffix}", *(f"{base}-{slug_suffix}-{n}" for n in range(2, 10_000)))
+            if not model.objects.filter(slug=slug).exists()
+        )
+        copy.save()
+        for field in model._meta.many_to_many:
+            getattr(copy, field.name).set(getattr(self, field.name).all())
+        for name in self.copied_child_relations:
+            if name in ("pictures", "documents") and not with_pictures:
+                continue
+            foreign_key = getattr(self, name).field.name
+            for row in getattr(self, name).all():
+                row.pk = row.id = None
+                row._state.adding = True
+                setattr(row, foreign_key, copy)
+                row.save()  # a picture row shares its files; they go only when no row uses them
         return copy
 
     def _copy_as_new_edition(self, user):
@@ -812,6 +874,7 @@ class Transition(models.Model):
     comment = models.TextField(blank=True)
 
     COMMENT, IMPORT, DUPLICATE = "comment", "import", "duplicate"
+    TRANSLATE, ACKNOWLEDGE = "translate", "acknowledge"
 
     @property
     def label(self):
@@ -820,6 +883,7 @@ class Transition(models.Model):
             return TRANSITIONS[self.action].label
         return {
             self.COMMENT: _("Comment"), self.IMPORT: _("Imported"), self.DUPLICATE: _("Duplicated"),
+            self.TRANSLATE: _("Translation started"), self.ACKNOWLEDGE: _("Original's change acknowledged"),
         }.get(self.action, _("Moved"))
 
     @property

@@ -159,6 +159,9 @@ USE_TZ = True
 # admin display names it ("Goes public on Wed 8 Nov 2023 at 17:30 CET"). TIME_ZONE stays the server's;
 # public pages show advisories in their event's zone.
 NEWSROOM_TIME_ZONE = os.environ.get("NEWSROOM_TIME_ZONE", "Europe/Brussels")
+# The languages items are written in, the default first (releases/languages.py, docs/translations.md).
+# English only by default: then nothing about languages or translations shows to anyone.
+NEWSROOM_LANGUAGES = [("en", "English")]
 
 STATIC_URL = "static/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))

@@ -12,3 +12,6 @@ if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
     SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production"
+
+# The demo newsroom publishes in English and French, as NATO does (docs/translations.md).
+NEWSROOM_LANGUAGES = [("en", "English"), ("fr", "Français")]

@@ -35,7 +35,17 @@ class Command(BaseCommand):
             help="With --publish: a dates file giving items their own day, one 'YYYY-MM-DD  Title' a line.",
         )
 
-    def handle(self, *args, digest, publish, published_on, dates, **options):
+        parser.add_argument(
+            "--language", metavar="CODE",
+            help="The language of the digest's items, one of NEWSROOM_LANGUAGES (default: the site's default).",
+        )
+        parser.add_argument(
+            "--translation-of", metavar="URL_OR_ID",
+            help="Link the digest's one item, as a translation, to this original: its public address (/releases/<slug>/), "
+                 "its original URL or its id.",
+        )
+
+    def handle(self, *args, digest, publish, published_on, dates, language, translation_of, **options):
         if (published_on or dates) and not publish:
             raise CommandError("--published-on and --dates date a publication: use them with --publish.")
         published_on = iso_date(published_on) if published_on else None
@@ -43,7 +53,10 @@ class Command(BaseCommand):
         dates_data = self.read(dates) if dates else None
         path = Path(digest)
         try:
-            result = import_digest(data, publish=publish, name=path.name, published_on=published_on, dates=dates_data)
+            result = import_digest(
+                data, publish=publish, name=path.name, published_on=published_on, dates=dates_data, language=language,
+                translation_of=translation_of,
+            )
         except (DigestError, ValueError) as error:
             raise CommandError(str(error)) from error
         self.stdout.write(str(result))
