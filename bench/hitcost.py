@@ -7,6 +7,12 @@ wrk -t2 -c8 against the bare view, a bare view as large as the page, and page-ca
         SECRET_KEY=… ALLOWED_HOSTS=127.0.0.1 SECURE_SSL_REDIRECT=0 GUNICORN_ACCESS_LOG=/dev/null \\
         GUNICORN_MAX_REQUESTS=0 .venv/bin/python -m bench.hitcost --port 18943 --seconds 5 --rounds 5
 
+    … .venv/bin/python -m bench.hitcost --inprocess    # the same requests through the WSGI handler
+
+In process, each figure is both wall time and CPU time per request (``time.process_time``): on a busy
+machine the wall time of a Redis round trip is mostly waiting for Redis to be scheduled, which CPU
+time leaves out, so the CPU figure is what our own code costs.
+
 The archive is bench.generate's (bench/probe.py picks the detail page).
 """
 import argparse
@@ -30,15 +36,54 @@ def wrk(url, seconds, headers=()):
     return rps, int(bad.group(1)) if bad else 0
 
 
+def inprocess(facts, repeat, rounds):
+    from bench.generate import setup_django
+
+    setup_django()
+    from bench.hitcost_wsgi import application
+    from bench.inprocess import call
+
+    _, headers, content = call(application, "/")
+    etag, size = headers["ETag"], len(content)
+    loads = {
+        "bare view (2 bytes)": ("/healthz", ()),
+        f"bare view, {size} bytes": (f"/bench-bytes/{size}", ()),
+        "home, page-cache hit": ("/", ()),
+        "home, page-cache 304": ("/", (("If-None-Match", etag),)),
+        "detail, page-cache hit": (facts["detail"], ()),
+    }
+    wall, cpu = {name: [] for name in loads}, {name: [] for name in loads}
+    for _ in range(rounds):
+        for name, (path, request_headers) in loads.items():
+            call(application, path, request_headers)
+            start, start_cpu = time.perf_counter(), time.process_time()
+            for _ in range(repeat):
+                call(application, path, request_headers)
+            wall[name].append((time.perf_counter() - start) / repeat * 1e6)
+            cpu[name].append((time.process_time() - start_cpu) / repeat * 1e6)
+    print(f"\nin process, {repeat} requests each, median of {rounds} interleaved rounds, "
+          f"load average {os.getloadavg()[0]:.1f} at the end\n")
+    print("| request | wall µs | CPU µs | CPU ÷ bare view |")
+    print("|---|---:|---:|---:|")
+    bare = statistics.median(cpu["bare view (2 bytes)"])
+    for name in loads:
+        print(f"| {name} | {statistics.median(wall[name]):.0f} | {statistics.median(cpu[name]):.0f} | "
+              f"{statistics.median(cpu[name]) / bare:.2f} |")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--port", type=int, default=18943)
     parser.add_argument("--seconds", type=int, default=5)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--inprocess", action="store_true", help="through the WSGI handler, no gunicorn")
+    parser.add_argument("--repeat", type=int, default=1000, help="requests per figure, --inprocess only")
     args = parser.parse_args()
     facts = json.loads(subprocess.run([sys.executable, "-m", "bench.probe"], capture_output=True, text=True,
                                       check=True).stdout.strip().splitlines()[-1])
+    if args.inprocess:
+        return inprocess(facts, args.repeat, args.rounds)
     base = f"http://127.0.0.1:{args.port}"
     env = {**os.environ, "NEWSROOM_PAGE_CACHE": "1", "GUNICORN_BIND": f"127.0.0.1:{args.port}",
            "GUNICORN_WORKERS": str(args.workers)}
