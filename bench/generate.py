@@ -71,7 +71,7 @@ def generate(items, seed=2023, out=print):
     from django.contrib.auth import get_user_model
     from django.db import connection, transaction
 
-    from releases.models import Advisory, Contact, ProgrammeEntry, Release, Source
+    from releases.models import EVENT_DURATION, Advisory, Contact, ProgrammeEntry, Release, Source
     from releases.text import render_body
     from releases.workflow import State
 
@@ -140,12 +140,12 @@ def generate(items, seed=2023, out=print):
                 local = published.date() + timedelta(days=rng.randint(1, 10))
                 event_time = dtime(rng.choice([9, 10, 11, 14, 15, 17]), rng.choice([0, 30]))
                 row.update(
-                    event_date=local, event_time=event_time, time_zone=zone, duration=timedelta(hours=1),
+                    event_date=local, event_time=event_time, time_zone=zone,
                     starts_at=datetime.combine(local, event_time, tzinfo=ZoneInfo(zone)),
                     venue=f"{source.name} Headquarters", city=city, country=country,
                     accreditation="Media representatives with annual accreditation can attend.",
                     live_stream="The event will be live-streamed.", video_download="", transcript="",
-                    original_url="", duration=timedelta(hours=1),
+                    original_url="", duration=EVENT_DURATION,
                 )
                 target = advisories
             else:

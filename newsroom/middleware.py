@@ -33,20 +33,25 @@ from django.utils.http import parse_http_date_safe
 
 from csp.middleware import CheckableLazyObject, CSPMiddleware
 
-PAGE_KEY = "newsroom:page:{path}"
+#: v2: a page is stored as plain values (see ``PageCacheMiddleware``), not as a pickled response.
+PAGE_KEY = "newsroom:page:v2:{path}"
 #: The attribute ``public_cache`` sets on an anonymous response it may share: the ETag it carries.
 MARK = "_newsroom_page_etag"
 #: The attribute ``public_cache`` sets on the views it wraps.
 PUBLIC = "newsroom_public_cache"
 
 _redis = {}
+#: The public state as last read, with the bytes it was read from: the same bytes are the same state,
+#: and unpickling it (a few dozen datetimes and strings) costs more than comparing them.
+_state_read = [None, None]
 
 
 def redis_round_trip(keys):
     """The values of ``keys`` in the default cache, in one round trip; None for a missing one.
 
     On Redis, one MGET through a client kept for the process: Django's cache makes a new client
-    object per call, which costs more than the round trip itself."""
+    object per call, which costs more than the round trip itself. The first key is the public state's:
+    while Redis returns the same bytes for it, the object read from them last time is returned."""
     backend = caches["default"]
     made = [backend.make_and_validate_key(key) for key in keys]
     client = getattr(backend, "_cache", None)
@@ -54,7 +59,14 @@ def redis_round_trip(keys):
         raw = _redis.get(id(client))
         if raw is None:
             raw = _redis[id(client)] = client._client(connection_pool=client._get_connection_pool(write=False))
-        return [None if value is None else client._serializer.loads(value) for value in raw.mget(made)]
+        values = raw.mget(made)
+        first = values[0]
+        if first is not None and first == _state_read[0]:
+            state = _state_read[1]
+        else:
+            state = None if first is None else client._serializer.loads(first)
+            _state_read[:] = first, state
+        return [state, *(None if value is None else client._serializer.loads(value) for value in values[1:])]
     found = backend.get_many(keys)
     return [found.get(key) for key in keys]
 
@@ -102,14 +114,14 @@ class PageCacheMiddleware:
         key = page_key(request)
         state, stored = redis_round_trip([STATE_KEY, key])
         if stored is not None and state is not None:
-            etag, stored_at, response = stored
+            etag, stored_at, last_modified, headers, content = stored
             now = timezone.now()
             if (
                 state.now <= now < state.valid_until
                 and etag == state.etag(False)
                 and timedelta(0) <= now - stored_at < timedelta(seconds=settings.NEWSROOM_PAGE_CACHE_SECONDS)
             ):
-                last_modified = parse_http_date_safe(response.get("Last-Modified", ""))
+                response = HttpResponse(content, headers=headers)
                 return get_conditional_response(request, etag=etag, last_modified=last_modified, response=response)
         response = self.get_response(request)
         etag = getattr(response, MARK, None)
@@ -117,7 +129,11 @@ class PageCacheMiddleware:
             etag is not None and request.method == "GET" and response.status_code == 200
             and not response.streaming and not response.cookies
         ):
-            cache.set(key, (etag, timezone.now(), response), settings.NEWSROOM_PAGE_CACHE_SECONDS)
+            # Plain values, not the response object: a pickled HttpResponse (its headers object, its
+            # attributes) costs several times as much to read back as its bytes and header pairs.
+            last_modified = parse_http_date_safe(response.get("Last-Modified", ""))
+            stored = (etag, timezone.now(), last_modified, dict(response.items()), response.content)
+            cache.set(key, stored, settings.NEWSROOM_PAGE_CACHE_SECONDS)
         return response
 
 

@@ -48,5 +48,4 @@ urlpatterns = [
     path("advisories/<slug:slug>.ics", views.AdvisoryCalendarView.as_view(), name="advisory-calendar"),
     path("sitemap.xml", public_cache(sitemap), {"sitemaps": SITEMAPS}, name="sitemap"),
     path("robots.txt", views.RobotsView.as_view(), name="robots"),
-    path("healthz", views.healthz, name="healthz"),
 ]
