@@ -320,7 +320,7 @@ class PublishableAdmin(DeletesOneByOne, admin.ModelAdmin):
             "when": when,
             "what": what,
             "differences": form.differences(obj, posted),
-            "current_url": reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_change", args=[obj.pk]),
+            "current_url": self.change_url(obj),
         }
         return TemplateResponse(request, "admin/releases/stale_edit.html", context, status=409)
 
@@ -398,6 +398,10 @@ class PublishableAdmin(DeletesOneByOne, admin.ModelAdmin):
                 context["acknowledge_url"] = reverse(f"admin:{opts.app_label}_{opts.model_name}_acknowledge", args=[obj.pk])
         return context
 
+    def change_url(self, item):
+        """The admin address of ``item``'s change form (where every move and copy sends the editor)."""
+        return reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_change", args=[item.pk])
+
     def translate_view(self, request, object_id):
         """"Translate into French": a new draft in that language, from this edition (``translations.translate``)."""
         if request.method != "POST":
@@ -412,12 +416,12 @@ class PublishableAdmin(DeletesOneByOne, admin.ModelAdmin):
             draft = translations.translate(obj, language, request.user)
         except TransitionError as error:
             messages.error(request, str(error))
-            return HttpResponseRedirect(reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_change", args=[obj.pk]))
+            return HttpResponseRedirect(self.change_url(obj))
         messages.success(request, _(
             "This is a new draft in %(language)s, prefilled with the text of “%(item)s”: translate the title, summary "
             "and body (and the address, “%(slug)s”) before submitting it."
         ) % {"language": languages.name(language), "item": obj, "slug": draft.slug})
-        return HttpResponseRedirect(reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_change", args=[draft.pk]))
+        return HttpResponseRedirect(self.change_url(draft))
 
     def acknowledge_view(self, request, object_id):
         """A translator has seen what changed in the original: the out-of-date flag goes."""
@@ -434,7 +438,7 @@ class PublishableAdmin(DeletesOneByOne, admin.ModelAdmin):
             messages.error(request, str(error))
         else:
             messages.success(request, _("Marked as following the original's latest version."))
-        return HttpResponseRedirect(reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_change", args=[obj.pk]))
+        return HttpResponseRedirect(self.change_url(obj))
 
     def _transition_form(self, request, obj):
         """The workflow actions' inputs: empty, or as last typed when a move was refused for them (once)."""
@@ -488,12 +492,12 @@ class PublishableAdmin(DeletesOneByOne, admin.ModelAdmin):
             copy = obj.duplicate(request.user, with_pictures=bool(request.POST.get("with_pictures")))
         except TransitionError as error:
             messages.error(request, str(error))
-            return HttpResponseRedirect(reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_change", args=[obj.pk]))
+            return HttpResponseRedirect(self.change_url(obj))
         messages.success(request, _(
             "This is a new draft, duplicated from “%(item)s”, at the address “%(slug)s”: change the title and the "
             "address before submitting it."
         ) % {"item": obj, "slug": copy.slug})
-        return HttpResponseRedirect(reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_change", args=[copy.pk]))
+        return HttpResponseRedirect(self.change_url(copy))
 
     def comment_view(self, request, object_id):
         """A remark in the item's conversation: it moves nothing and anyone on the desk may answer."""
@@ -511,7 +515,7 @@ class PublishableAdmin(DeletesOneByOne, admin.ModelAdmin):
         else:
             messages.success(request, _("Your comment is in the conversation."))
         return HttpResponseRedirect(
-            reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_change", args=[obj.pk]) + "#nr-conversation"
+            self.change_url(obj) + "#nr-conversation"
         )
 
     def presence_view(self, request, object_id):
@@ -581,7 +585,7 @@ class PublishableAdmin(DeletesOneByOne, admin.ModelAdmin):
             if "_continue" not in request.POST:
                 presence.stop_editing(obj, request.user)  # saved and left the form
             return super().response_change(request, obj)
-        change_url = reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_change", args=[obj.pk])
+        change_url = self.change_url(obj)
         if action not in TRANSITIONS:
             raise Http404
         try:
@@ -605,7 +609,7 @@ class PublishableAdmin(DeletesOneByOne, admin.ModelAdmin):
         if not self.has_view_permission(request, obj):
             raise PermissionDenied
         form = TransitionForm(request.POST)
-        change_url = reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_change", args=[obj.pk])
+        change_url = self.change_url(obj)
         if action not in TRANSITIONS:
             raise Http404
         if not form.is_valid():
@@ -630,7 +634,7 @@ class PublishableAdmin(DeletesOneByOne, admin.ModelAdmin):
             return HttpResponseRedirect(change_url)
         if isinstance(result, type(obj)):  # a new edition (start_new_draft): go to it
             obj = result
-            change_url = reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_change", args=[obj.pk])
+            change_url = self.change_url(obj)
         if obj.is_scheduled:
             messages.success(request, _("“%(item)s” is now scheduled: it goes public on %(when)s.") % {
                 "item": obj, "when": localtime.describe(obj.published_at),
