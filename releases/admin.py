@@ -402,15 +402,23 @@ class PublishableAdmin(DeletesOneByOne, admin.ModelAdmin):
         """The admin address of ``item``'s change form (where every move and copy sends the editor)."""
         return reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_change", args=[item.pk])
 
+    def posted_item(self, request, object_id, adding=False):
+        """
+        The item a POST-only action of its form acts on: 404 for no such item, 403 for a user who
+        can't see it or, for an action that makes a new document (``adding``), can't add one.
+        """
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None:
+            raise Http404
+        if not self.has_view_permission(request, obj) or (adding and not self.has_add_permission(request)):
+            raise PermissionDenied
+        return obj
+
     def translate_view(self, request, object_id):
         """"Translate into French": a new draft in that language, from this edition (``translations.translate``)."""
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
-        obj = self.get_object(request, unquote(object_id))
-        if obj is None:
-            raise Http404
-        if not self.has_view_permission(request, obj) or not self.has_add_permission(request):
-            raise PermissionDenied
+        obj = self.posted_item(request, object_id, adding=True)
         language = request.POST.get("language", "")
         try:
             draft = translations.translate(obj, language, request.user)
@@ -427,11 +435,7 @@ class PublishableAdmin(DeletesOneByOne, admin.ModelAdmin):
         """A translator has seen what changed in the original: the out-of-date flag goes."""
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
-        obj = self.get_object(request, unquote(object_id))
-        if obj is None:
-            raise Http404
-        if not self.has_view_permission(request, obj):
-            raise PermissionDenied
+        obj = self.posted_item(request, object_id)
         try:
             translations.acknowledge(obj, request.user, normalise_text(request.POST.get("comment", "")))
         except TransitionError as error:
@@ -483,11 +487,7 @@ class PublishableAdmin(DeletesOneByOne, admin.ModelAdmin):
         """"Duplicate as new draft": a new document from this edition (see ``Publishable.duplicate``)."""
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
-        obj = self.get_object(request, unquote(object_id))
-        if obj is None:
-            raise Http404
-        if not self.has_view_permission(request, obj) or not self.has_add_permission(request):
-            raise PermissionDenied
+        obj = self.posted_item(request, object_id, adding=True)
         try:
             copy = obj.duplicate(request.user, with_pictures=bool(request.POST.get("with_pictures")))
         except TransitionError as error:
@@ -503,20 +503,14 @@ class PublishableAdmin(DeletesOneByOne, admin.ModelAdmin):
         """A remark in the item's conversation: it moves nothing and anyone on the desk may answer."""
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
-        obj = self.get_object(request, unquote(object_id))
-        if obj is None:
-            raise Http404
-        if not self.has_view_permission(request, obj):
-            raise PermissionDenied
+        obj = self.posted_item(request, object_id)
         try:
             obj.add_comment(request.user, normalise_text(request.POST.get("comment", "")))
         except TransitionError as error:
             messages.error(request, str(error))
         else:
             messages.success(request, _("Your comment is in the conversation."))
-        return HttpResponseRedirect(
-            self.change_url(obj) + "#nr-conversation"
-        )
+        return HttpResponseRedirect(self.change_url(obj) + "#nr-conversation")
 
     def presence_view(self, request, object_id):
         """The open form's heartbeat (POST): who else is editing, as JSON."""
