@@ -388,7 +388,7 @@ class PublishableAdmin(DeletesOneByOne, admin.ModelAdmin):
         row = translations.Translation.objects.filter(document=obj.document, original__isnull=False).first()
         if row is not None:
             original = row.current_original()
-            context["original"] = original
+            context["translated_from"] = original  # not "original": the admin calls the item itself that
             if row.original_changed and original is not None:
                 context["original_changed"] = True
                 context["original_diff_url"] = (

@@ -292,12 +292,14 @@ def test_the_admin_translates_by_post_with_csrf_and_checks_permission(make_item,
 
     page = client.get(admin_url(item, "change")).content.decode()
     assert "Translate into Français" in page and 'name="language"' in page
+    assert "Translated from" not in page  # an original (the admin's own context calls the item "original")
 
     response = client.post(admin_url(item, "translate"), {"language": "fr"})
     french = type(item).objects.get(language="fr")
     assert response.status_code == 302 and response["Location"] == admin_url(french, "change")
     page = client.get(admin_url(french, "change")).content.decode()
-    assert "Translated from" in page and "Translate into" not in page  # the group has every language now
+    assert "Translate into" not in page  # the group has every language now
+    assert f'Translated from <a href="{admin_url(item, "change")}">' in page
     response = client.post(admin_url(item, "translate"), {"language": "fr"}, follow=True)
     assert "already has a translation" in response.content.decode()
     assert type(item).objects.filter(language="fr").count() == 1
