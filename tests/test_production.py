@@ -76,6 +76,15 @@ def test_check_deploy_reports_a_weak_secret_key(tmp_path):
     assert "security.W009" in result.stderr
 
 
+def test_production_keeps_a_database_connection_per_worker_unless_told_not_to(tmp_path):
+    show = "from django.conf import settings; print(settings.DATABASES['default']['CONN_MAX_AGE'])"
+    kept = manage(production_env(tmp_path), "shell", "-c", show)
+    assert kept.returncode == 0, kept.stderr
+    assert kept.stdout.split()[-1] == "60"
+    off = manage(production_env(tmp_path, DATABASE_CONN_MAX_AGE="0"), "shell", "-c", show)
+    assert off.stdout.split()[-1] == "0"
+
+
 def test_production_refuses_to_start_without_a_secret_key(tmp_path):
     env = production_env(tmp_path)
     del env["SECRET_KEY"]
