@@ -554,7 +554,9 @@ class Advisory(HasContacts, Teaser, Illustrated, HasTopics, Publishable):
         """The follow-up release's public edition, if it is public (read once per request: the page and its body's key)."""
         if self.follow_up_id is None:
             return None
-        return Release.objects.published().filter(document=self.follow_up.document).first()
+        # One query: the follow-up's document read inside it, not fetched first.
+        document = Release.objects.filter(pk=self.follow_up_id).values("document")
+        return Release.objects.published().filter(document__in=document).first()
 
 
 class AdvisoryTemplate(models.Model):

@@ -234,3 +234,16 @@ def test_an_unpublished_edition_is_never_stored(client, writer, reviewer):
     with time_machine.travel(at + timedelta(minutes=1)):
         assert "Embargoed words." in page(client, release)
         assert cache.get(fragments.body_key(release)) is not None
+
+
+def test_an_advisorys_follow_up_costs_one_query(client, writer, reviewer):
+    release = publish(make_release(author=writer, title="What was said"), reviewer)
+    plain = publish(make_advisory(author=writer, title="Without"), reviewer)
+    followed = publish(make_advisory(author=writer, title="With", follow_up=release), reviewer)
+    for advisory in (plain, followed):
+        page(client, advisory)  # the public state and the bodies stored
+    with CaptureQueriesContext(connection) as without:
+        page(client, plain)
+    with CaptureQueriesContext(connection) as with_follow_up:
+        assert "What was said" in page(client, followed)
+    assert len(with_follow_up) == len(without) + 1
