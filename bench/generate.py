@@ -71,6 +71,7 @@ def generate(items, seed=2023, out=print):
     from django.contrib.auth import get_user_model
     from django.db import connection, transaction
 
+    from releases.languages import default_language
     from releases.models import EVENT_DURATION, Advisory, Contact, ProgrammeEntry, Release, Source
     from releases.text import render_body
     from releases.workflow import State
@@ -98,6 +99,7 @@ def generate(items, seed=2023, out=print):
     span = timedelta(days=365 * 15)
     start = time.perf_counter()
     made = 0
+    language = default_language()  # a NOT NULL column since the languages work: the model's default
     run = uuid.uuid4().hex[:6]  # so a second run into the same database adds rather than collides
     while made < items:
         count = min(BATCH, items - made)
@@ -130,7 +132,7 @@ def generate(items, seed=2023, out=print):
                 "document": uuid.uuid4(), "version": 1, "state": state,
                 "slug": f"{re.sub(r'[^a-z0-9]+', '-', title.lower())[:100].strip('-')}-{run}{i}",
                 "published_at": published_at, "revised_at": published_at, "public_updated_at": published_at,
-                "revision": 1, "change_note": "", "source_id": source.pk,
+                "revision": 1, "change_note": "", "source_id": source.pk, "language": language,
                 "title": title, "summary": paragraphs[0][:400], "body": body, "body_html": body_html,
                 "created_by_id": user.pk, "last_edited_by_id": user.pk, "created_at": now, "updated_at": now,
                 "withdrawn_at": now if state == State.WITHDRAWN else None,

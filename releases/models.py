@@ -9,6 +9,7 @@ from django.db import models, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 from taggit.managers import TaggableManager
@@ -548,11 +549,14 @@ class Advisory(HasContacts, Teaser, Illustrated, HasTopics, Publishable):
     def location(self):
         return ", ".join(part for part in (self.venue, self.city, self.country) if part)
 
+    @cached_property
     def public_follow_up(self):
-        """The follow-up release's public edition, if it is public."""
+        """The follow-up release's public edition, if it is public (read once per request: the page and its body's key)."""
         if self.follow_up_id is None:
             return None
-        return Release.objects.published().filter(document=self.follow_up.document).first()
+        # One query: the follow-up's document read inside it, not fetched first.
+        document = Release.objects.filter(pk=self.follow_up_id).values("document")
+        return Release.objects.published().filter(document__in=document).first()
 
 
 class AdvisoryTemplate(models.Model):

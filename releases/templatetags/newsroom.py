@@ -62,3 +62,11 @@ def entry_fragments(entries):
     from .. import fragments
 
     return fragments.rendered_entries(entries)
+
+
+@register.simple_tag(takes_context=True)
+def edition_body(context, template_name):
+    """The page's body (``template_name``, in the page's context), rendered once per edition (see ``releases.fragments``)."""
+    from .. import fragments
+
+    return fragments.rendered_body(context, template_name)
