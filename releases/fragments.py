@@ -16,8 +16,9 @@ that changes makes a new key and the old one just expires.
 - an advisory's event label (upcoming, today, past: it changes as time passes, with no save): the
   status now, so the label is as fresh as an uncached render's;
 - the zone and language dates are printed in;
-- the templates (``template_version``: a digest of every template file, read once per process, so
-  a deploy that changes a template renders afresh) and ``NEWSROOM_CACHE_VERSION``.
+- the templates and the translations (``template_version``: a digest of every template file and
+  every catalogue under ``LOCALE_PATHS``, read once per process, so a deploy that changes a template
+  or a translation renders afresh) and ``NEWSROOM_CACHE_VERSION``.
 
 Search results carry highlighted titles and passages for the words searched: those entries are
 rendered each time, never cached.
@@ -56,6 +57,7 @@ def template_version():
     directories = []
     for engine in engines.all():
         directories.extend(getattr(engine, "template_dirs", ()))
+    directories.extend(settings.LOCALE_PATHS)  # a new translation renders afresh too
     return f"{templates_digest(directories)}{settings.NEWSROOM_CACHE_VERSION}"
 
 

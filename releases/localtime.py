@@ -45,8 +45,8 @@ def local(value):
 #: no-break spaces so that a line never breaks inside a time (docs/translations.md says why).
 #: A language not listed is written as English.
 WRITTEN = {
-    "en": {"day": "l j F Y", "time": "H:i", "range": "{start}–{end}"},
-    "fr": {"day": "l j F Y", "time": "H\u00a0\\h\u00a0i", "range": "{start} – {end}"},
+    "en": {"day": "l j F Y", "short_day": "D j M Y", "time": "H:i", "range": "{start}–{end}"},
+    "fr": {"day": "l j F Y", "short_day": "D j N Y", "time": "G\u00a0\\h\u00a0i", "range": "{start} – {end}"},
 }
 #: The zone abbreviations as French writes them (heure normale / avancée d'Europe centrale...);
 #: an abbreviation not listed, and every one in English, is the zone database's own.
@@ -91,7 +91,7 @@ def describe(value):
         return "—"
     moment = local(value)
     return _("%(date)s at %(time)s %(zone)s") % {
-        "date": dateformat.format(moment, "D j M Y"),
+        "date": dateformat.format(moment, _written("short_day")),
         "time": written_time(moment),
         "zone": zone_abbreviation(moment),
     }
