@@ -53,14 +53,17 @@ WRITTEN = {
 ZONE_ABBREVIATIONS = {
     "fr": {
         "CET": "HNEC", "CEST": "HAEC", "EET": "HNEE", "EEST": "HAEE", "WET": "HNEO", "WEST": "HAEO",
-        "BST": "HAB", "MSK": "HNM",
     },
 }
 
 
+def _language():
+    """The active language's base code ("fr" for "fr-be"): what ``WRITTEN`` and ``ZONE_ABBREVIATIONS`` are keyed by."""
+    return (translation.get_language() or settings.LANGUAGE_CODE).split("-")[0]
+
+
 def _written(part):
-    language = (translation.get_language() or settings.LANGUAGE_CODE).split("-")[0]
-    return WRITTEN.get(language, WRITTEN["en"])[part]
+    return WRITTEN.get(_language(), WRITTEN["en"])[part]
 
 
 def written_day(value):
@@ -76,8 +79,7 @@ def written_time(value):
 def zone_abbreviation(value):
     """'CET' / 'HNEC': the abbreviation of an aware datetime's zone at that moment, in the active language."""
     name = value.tzname()
-    language = (translation.get_language() or settings.LANGUAGE_CODE).split("-")[0]
-    return ZONE_ABBREVIATIONS.get(language, {}).get(name, name)
+    return ZONE_ABBREVIATIONS.get(_language(), {}).get(name, name)
 
 
 def written_range(start, end):
