@@ -84,6 +84,7 @@ def public_pages(newsroom):
         "search": "/?q=allies",
         "search-nothing": "/?q=zzzzqqq",
         "subscribe": "/subscribe/",
+        "not-found": "/releases/no-such-release/",
     }
 
 
@@ -174,7 +175,7 @@ def interface_text_left_in_english(english, french, content):
 def get(client, path, language):
     with translation.override(language):
         response = client.get(path)
-    assert response.status_code == 200, (path, response.status_code)
+    assert response.status_code == (404 if "no-such" in path else 200), (path, response.status_code)
     return response.content.decode()
 
 
