@@ -7,7 +7,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1:8000
 
-.PHONY: run test test-postgres bench setup setup-test demo migrate browsers clean
+.PHONY: run test test-postgres bench setup setup-test messages demo migrate browsers clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Newsroom needs Python 3.11 or newer; set PYTHON=python3.11")'
@@ -22,8 +22,15 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[test]"
 	@touch $@ $(VENV)/.installed
 
-setup: $(VENV)/.installed
-setup-test: $(VENV)/.installed-test
+# The interface's translations (locale/*/LC_MESSAGES/django.po) compiled to the .mo files Django reads,
+# with Babel (a dependency): no GNU gettext needed to run or test. See docs/translations.md.
+MESSAGES := $(patsubst %.po,%.mo,$(wildcard locale/*/LC_MESSAGES/django.po))
+%.mo: %.po | $(VENV)/.installed
+	$(BIN)/pybabel --quiet compile --statistics -i $< -o $@
+
+messages: $(MESSAGES)
+setup: $(VENV)/.installed messages
+setup-test: $(VENV)/.installed-test messages
 
 migrate: setup
 	$(BIN)/python manage.py migrate --noinput
@@ -63,4 +70,4 @@ bench: setup-test
 	$(BIN)/python -m bench.run --sizes $(BENCH_SIZES)
 
 clean:
-	rm -rf $(VENV) db.sqlite3 staticfiles test-artifacts node_modules
+	rm -rf $(VENV) db.sqlite3 staticfiles test-artifacts node_modules locale/*/LC_MESSAGES/*.mo

@@ -25,6 +25,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import dateformat
+from django.utils.translation import ngettext
 
 from releases.localtime import local, newsroom_zone
 
@@ -158,7 +159,8 @@ class DigestMail:
     def subject(self, items):
         day = dateformat.format(local(self.end), "D j M Y")
         count = len(items)
-        return f"{settings.NEWSROOM_SITE_NAME}: {count} new item{'s' if count != 1 else ''}, {day}"
+        return ngettext("%(site)s: %(count)s new item, %(day)s", "%(site)s: %(count)s new items, %(day)s", count) % {
+            "site": settings.NEWSROOM_SITE_NAME, "count": count, "day": day}
 
     def message(self, row):
         items = self.chosen[row.pk]

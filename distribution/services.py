@@ -31,6 +31,7 @@ from django.db.models.functions import Cast
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import dateformat, timezone
+from django.utils.translation import gettext as _
 
 from newsroom.tasks import enqueue_at
 from releases.localtime import local
@@ -564,9 +565,9 @@ class Mail:
         model = type(edition)
         self.is_advisory = model._meta.model_name == "advisory"
         if publication.kind == Publication.Kind.PREBRIEF:
-            prefix = f"EMBARGOED UNTIL {embargo_until_text(edition.published_at)}: "
+            prefix = _("EMBARGOED UNTIL %(when)s: ") % {"when": embargo_until_text(edition.published_at)}
         elif publication.kind == Publication.Kind.UPDATE:
-            prefix = "Updated: "
+            prefix = _("Updated: ")
         else:
             prefix = ""
         self.subject = one_line(prefix + edition.title)

@@ -26,7 +26,8 @@ from django.core.exceptions import DisallowedHost
 from django.core.signals import setting_changed
 from django.http import HttpResponse
 from django.utils import timezone
-from django.utils.cache import get_conditional_response
+from django.utils import translation
+from django.utils.cache import get_conditional_response, patch_vary_headers
 from django.urls import Resolver404, resolve
 from django.utils.functional import SimpleLazyObject, empty
 from django.utils.http import parse_http_date_safe
@@ -215,3 +216,34 @@ class LazyMessageMiddleware(MessageMiddleware):
 def untouched(request, name):
     value = request.__dict__.get(name)
     return isinstance(value, SimpleLazyObject) and value._wrapped is empty
+
+
+class AdminLocaleMiddleware:
+    """
+    The admin (every address under ``/admin/``) in its user's language: the one chosen in the admin's
+    header (Django's ``set_language`` view, a cookie), else the browser's ``Accept-Language``, else
+    ``LANGUAGE_CODE``. Only the admin: the public pages are cached per address and never read the cookie
+    or the header (the address decides their language). The language is active only for the admin's own
+    request, so a worker's next (public) request starts from the default again.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not request.path_info.startswith(admin_prefix()):
+            return self.get_response(request)
+        language = translation.get_language_from_request(request)
+        with translation.override(language):
+            request.LANGUAGE_CODE = translation.get_language()
+            response = self.get_response(request)
+        patch_vary_headers(response, ("Accept-Language", "Cookie"))
+        response.headers.setdefault("Content-Language", request.LANGUAGE_CODE)
+        return response
+
+
+@functools.cache
+def admin_prefix():
+    from django.urls import reverse
+
+    return reverse("admin:index")

@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.views.i18n import set_language
 
 from releases.admin import review_queue
 from releases.desk import desk_view
@@ -13,6 +14,9 @@ urlpatterns = [
     path("admin/review/", admin.site.admin_view(review_queue), name="review-queue"),
     # The admin's home page is the desk (releases/desk.py): the index with each role's panels.
     path("admin/", admin.site.admin_view(desk_view), name="desk"),
+    # The admin's language chooser (templates/admin/base_site.html): Django's view, which sets the cookie
+    # that newsroom.middleware.AdminLocaleMiddleware reads.
+    path("admin/language/", set_language, name="set-language"),
     path("admin/", admin.site.urls),
     path("", include("subscriptions.urls")),
     path("", include("releases.urls")),

@@ -42,6 +42,7 @@ from django.core.cache import cache
 from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import ngettext
 from icalendar import Calendar, Event, Timezone
 
 from .localtime import newsroom_zone
@@ -62,10 +63,12 @@ def calendar_advisories(queryset=None, now=None):
 
 def calendar_contents():
     """What the subscribable calendar holds, in the words its page and the calendar itself use."""
-    return (
-        f"Upcoming media events, and those of the last {settings.NEWSROOM_CALENDAR_PAST_DAYS} days; "
-        "each in its own local time and zone."
-    )
+    days = settings.NEWSROOM_CALENDAR_PAST_DAYS
+    return ngettext(
+        "Upcoming media events, and those of the last %(days)s day; each in its own local time and zone.",
+        "Upcoming media events, and those of the last %(days)s days; each in its own local time and zone.",
+        days,
+    ) % {"days": days}
 
 
 def build_calendar(advisories, request, name, description=None):

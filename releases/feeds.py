@@ -17,6 +17,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.utils.feedgenerator import Atom1Feed, Enclosure, Rss201rev2Feed
+from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
 from .caching import public_cache
@@ -70,13 +71,13 @@ class LatestFeed(Feed):
         return feed
 
     def title(self):
-        return f"{settings.NEWSROOM_SITE_NAME}: latest releases and advisories"
+        return _("%(site)s: latest releases and advisories") % {"site": settings.NEWSROOM_SITE_NAME}
 
     def link(self):
         return reverse("releases:home")
 
     def description(self):
-        return "Press releases and media advisories, newest first."
+        return _("Press releases and media advisories, newest first.")
 
     def public_querysets(self):
         # Each entry's topics are its categories: read with the page, one query per kind.
@@ -138,13 +139,13 @@ class SourceFeed(LatestFeed):
         return get_object_or_404(Source, slug=slug)
 
     def title(self, source):
-        return f"{source.name}: releases and advisories ({settings.NEWSROOM_SITE_NAME})"
+        return _("%(name)s: releases and advisories (%(site)s)") % {"name": source.name, "site": settings.NEWSROOM_SITE_NAME}
 
     def link(self, source):
         return source.get_absolute_url()
 
     def description(self, source):
-        return f"Press releases and media advisories from {source.name}, newest first."
+        return _("Press releases and media advisories from %(name)s, newest first.") % {"name": source.name}
 
     def items(self, source):
         releases, advisories = self.public_querysets()
@@ -163,13 +164,13 @@ class TopicFeed(LatestFeed):
         return get_object_or_404(Topic, slug=slug)
 
     def title(self, topic):
-        return f"{topic.name}: releases and advisories ({settings.NEWSROOM_SITE_NAME})"
+        return _("%(name)s: releases and advisories (%(site)s)") % {"name": topic.name, "site": settings.NEWSROOM_SITE_NAME}
 
     def link(self, topic):
         return topic.get_absolute_url()
 
     def description(self, topic):
-        return topic.description or f"Press releases and media advisories on {topic.name}, newest first."
+        return topic.description or _("Press releases and media advisories on %(name)s, newest first.") % {"name": topic.name}
 
     def items(self, topic):
         return NewestFirst(*(on_topic(queryset, topic) for queryset in self.public_querysets()))[

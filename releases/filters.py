@@ -148,7 +148,7 @@ def month_start(value):
 
 
 class MonthField(forms.CharField):
-    widget = forms.TextInput(attrs={"type": "month", "placeholder": "YYYY-MM", "pattern": r"\d{4}-\d{2}"})
+    widget = forms.TextInput(attrs={"type": "month", "placeholder": _("YYYY-MM"), "pattern": r"\d{4}-\d{2}"})
 
     def to_python(self, value):
         value = super().to_python(value)

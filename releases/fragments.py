@@ -17,8 +17,9 @@ HTML depends on, so anything that changes makes a new key and the old one just e
 - an advisory's event label (upcoming, today, past: it changes as time passes, with no save): the
   status now, so the label is as fresh as an uncached render's;
 - the zone and language dates and labels are printed in;
-- the templates (``template_version``: a digest of every template file, read once per process, so
-  a deploy that changes a template renders afresh) and ``NEWSROOM_CACHE_VERSION``;
+- the templates and the translations (``template_version``: a digest of every template file and
+  every catalogue under ``LOCALE_PATHS``, read once per process, so a deploy that changes a template
+  or a translation renders afresh) and ``NEWSROOM_CACHE_VERSION``;
 - and what each fragment shows besides: an entry its lead picture (``entry_key``); a body every
   picture, document, public contact, programme entry and an advisory's public follow-up release,
   each by every stored value of its row (``body_key``), all of them already fetched by the view.
@@ -61,6 +62,7 @@ def template_version():
     directories = []
     for engine in engines.all():
         directories.extend(getattr(engine, "template_dirs", ()))
+    directories.extend(settings.LOCALE_PATHS)  # a new translation renders afresh too
     return f"{templates_digest(directories)}{settings.NEWSROOM_CACHE_VERSION}"
 
 

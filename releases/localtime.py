@@ -20,6 +20,7 @@ from datetime import timezone as dt_timezone
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.utils import dateformat
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 FIRST, SECOND = "first", "second"
@@ -39,15 +40,62 @@ def local(value):
     return value.astimezone(newsroom_zone())
 
 
+#: How a day, a time and a time range are written in each interface language (Django's date-format
+#: letters; "\\h" is a literal h). French follows the Imprimerie nationale's rule: "17 h 30", with
+#: no-break spaces so that a line never breaks inside a time (docs/translations.md says why).
+#: A language not listed is written as English.
+WRITTEN = {
+    "en": {"day": "l j F Y", "short_day": "D j M Y", "time": "H:i", "range": "{start}–{end}"},
+    "fr": {"day": "l j F Y", "short_day": "D j N Y", "time": "G\u00a0\\h\u00a0i", "range": "{start} – {end}"},
+}
+#: The zone abbreviations as French writes them (heure normale / avancée d'Europe centrale...);
+#: an abbreviation not listed, and every one in English, is the zone database's own.
+ZONE_ABBREVIATIONS = {
+    "fr": {
+        "CET": "HNEC", "CEST": "HAEC", "EET": "HNEE", "EEST": "HAEE", "WET": "HNEO", "WEST": "HAEO",
+    },
+}
+
+
+def _language():
+    """The active language's base code ("fr" for "fr-be"): what ``WRITTEN`` and ``ZONE_ABBREVIATIONS`` are keyed by."""
+    return (translation.get_language() or settings.LANGUAGE_CODE).split("-")[0]
+
+
+def _written(part):
+    return WRITTEN.get(_language(), WRITTEN["en"])[part]
+
+
+def written_day(value):
+    """'Wednesday 8 November 2023' / 'mercredi 8 novembre 2023': a date (or a datetime's own day)."""
+    return dateformat.format(value, _written("day"))
+
+
+def written_time(value):
+    """'17:30' / '17 h 30': a wall time (a datetime's or a time's), 24-hour, in the active language."""
+    return dateformat.time_format(value, _written("time"))
+
+
+def zone_abbreviation(value):
+    """'CET' / 'HNEC': the abbreviation of an aware datetime's zone at that moment, in the active language."""
+    name = value.tzname()
+    return ZONE_ABBREVIATIONS.get(_language(), {}).get(name, name)
+
+
+def written_range(start, end):
+    """'17:30–18:30' / '17 h 30 – 18 h 30': two already written times."""
+    return _written("range").format(start=start, end=end)
+
+
 def describe(value):
     """'Wed 8 Nov 2023 at 17:30 CET': a moment as the newsroom reads it, 24-hour, with the zone."""
     if value is None:
         return "—"
     moment = local(value)
     return _("%(date)s at %(time)s %(zone)s") % {
-        "date": dateformat.format(moment, "D j M Y"),
-        "time": f"{moment:%H:%M}",
-        "zone": moment.tzname(),
+        "date": dateformat.format(moment, _written("short_day")),
+        "time": written_time(moment),
+        "zone": zone_abbreviation(moment),
     }
 
 

@@ -1,4 +1,5 @@
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from journalists.models import normalise_email
 from releases.models import Source
@@ -7,15 +8,15 @@ from .models import Frequency, Kinds, frequency_label
 
 
 class SubscribeForm(forms.Form):
-    email = forms.EmailField(label="Your e-mail address", max_length=254)
+    email = forms.EmailField(label=_("Your e-mail address"), max_length=254)
     sources = forms.ModelMultipleChoiceField(
-        label="Sources", queryset=Source.objects.all(), required=False, widget=forms.CheckboxSelectMultiple,
-        help_text="None ticked: every source.",
-        error_messages={"invalid_choice": "Choose sources from the list.", "invalid_pk_value": "Choose sources from the list."},
+        label=_("Sources"), queryset=Source.objects.all(), required=False, widget=forms.CheckboxSelectMultiple,
+        help_text=_("None ticked: every source."),
+        error_messages={"invalid_choice": _("Choose sources from the list."), "invalid_pk_value": _("Choose sources from the list.")},
     )
-    kinds = forms.ChoiceField(label="What", choices=Kinds.choices, initial=Kinds.BOTH, widget=forms.RadioSelect)
+    kinds = forms.ChoiceField(label=_("What"), choices=Kinds.choices, initial=Kinds.BOTH, widget=forms.RadioSelect)
     frequency = forms.ChoiceField(
-        label="How often", choices=Frequency.choices, initial=Frequency.IMMEDIATE, widget=forms.RadioSelect,
+        label=_("How often"), choices=Frequency.choices, initial=Frequency.IMMEDIATE, widget=forms.RadioSelect,
     )
     # The honeypot: hidden from people by the stylesheet (and from screen readers), filled in by bots.
     website = forms.CharField(required=False, max_length=1000)

@@ -1,6 +1,8 @@
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from journalists.models import normalise_email
 from releases.models import Advisory, Source
@@ -15,14 +17,14 @@ def address_hash(email):
 
 
 class Kinds(models.TextChoices):
-    RELEASES = "releases", "Press releases"
-    ADVISORIES = "advisories", "Media advisories"
-    BOTH = "both", "Both"
+    RELEASES = "releases", gettext_lazy("Press releases")
+    ADVISORIES = "advisories", gettext_lazy("Media advisories")
+    BOTH = "both", gettext_lazy("Both")
 
 
 class Frequency(models.TextChoices):
-    IMMEDIATE = "immediate", "As soon as they are published"
-    DAILY = "daily", "A daily digest"
+    IMMEDIATE = "immediate", gettext_lazy("As soon as they are published")
+    DAILY = "daily", gettext_lazy("A daily digest")
 
 
 def frequency_label(value):
@@ -31,7 +33,8 @@ def frequency_label(value):
 
     if value == Frequency.DAILY:
         place = settings.NEWSROOM_TIME_ZONE.rsplit("/", 1)[-1].replace("_", " ")
-        return f"{Frequency.DAILY.label}, at {settings.NEWSROOM_DIGEST_TIME} {place} time"
+        return _("%(digest)s, at %(time)s %(place)s time") % {
+            "digest": Frequency.DAILY.label, "time": settings.NEWSROOM_DIGEST_TIME, "place": place}
     return Frequency(value).label
 
 
@@ -110,8 +113,9 @@ class Subscription(models.Model):
         return f"{self.subscriber}: {self.describe()}"
 
     def describe(self):
-        sources = ", ".join(source.name for source in self.sources.all()) or "all sources"
-        return f"{self.get_kinds_display()} from {sources}, {self.get_frequency_display().lower()}"
+        sources = ", ".join(source.name for source in self.sources.all()) or _("all sources")
+        return _("%(kinds)s from %(sources)s, %(frequency)s") % {
+            "kinds": self.get_kinds_display(), "sources": sources, "frequency": self.get_frequency_display().lower()}
 
 
 class Suppression(models.Model):

@@ -2,6 +2,7 @@
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
+from django.utils.translation import gettext
 from django_tasks import task
 
 from . import links
@@ -23,7 +24,7 @@ def send_confirmation(email, source_ids, kinds, frequency):
         "site": settings.NEWSROOM_BASE_URL,
     }
     EmailMessage(
-        subject="Confirm your Newsroom subscription",
+        subject=gettext("Confirm your Newsroom subscription"),
         body=render_to_string("subscriptions/confirmation_email.txt", context),
         to=[email],
         headers={"Auto-Submitted": "auto-generated"},

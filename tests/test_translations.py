@@ -291,7 +291,7 @@ def test_the_admin_translates_by_post_with_csrf_and_checks_permission(make_item,
     assert not Translation.objects.exists()
 
     page = client.get(admin_url(item, "change")).content.decode()
-    assert "Translate into Français" in page and 'name="language"' in page
+    assert "Translate into Français" in page and 'id="id_language"' in page
     assert "Translated from" not in page  # an original (the admin's own context calls the item "original")
 
     response = client.post(admin_url(item, "translate"), {"language": "fr"})
@@ -349,11 +349,11 @@ def test_with_one_language_the_admin_shows_nothing_of_languages(make_item, write
     client = Client()
     client.force_login(writer)
     page = client.get(admin_url(item, "change")).content.decode()
-    assert "Translate into" not in page and 'name="language"' not in page and "Written in" not in page
+    assert "Translate into" not in page and 'id="id_language"' not in page and "Written in" not in page
     listing = client.get(reverse(f"admin:releases_{item._meta.model_name}_changelist")).content.decode()
     assert "?language=" not in listing and "nr-translations" not in listing
     add = client.get(reverse(f"admin:releases_{item._meta.model_name}_add")).content.decode()
-    assert 'name="language"' not in add
+    assert 'id="id_language"' not in add
 
 
 # --- search per language --------------------------------------------------------------------------

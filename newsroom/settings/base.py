@@ -79,6 +79,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "newsroom.middleware.AdminLocaleMiddleware",  # the admin in its user's language; public pages untouched
     "newsroom.middleware.LazyMessageMiddleware",  # Django's, the storage made only when used
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "newsroom.middleware.CachedCSPMiddleware",  # django-csp's, with the policy built once
@@ -152,6 +153,10 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "en-gb"
+# The languages the interface is translated into (docs/translations.md): Django's own catalogues
+# for the admin, ours in locale/ (compiled by `make`, with Babel: no gettext needed to run).
+LANGUAGES = [("en-gb", "English"), ("fr", "Français")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True

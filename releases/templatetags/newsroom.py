@@ -1,6 +1,9 @@
 from django import template
-from django.utils.dateformat import format as date_format
-from django.utils.html import format_html
+from django.utils.html import escape, format_html
+from django.utils.timezone import template_localtime
+from django.utils.translation import gettext as _
+
+from .. import localtime
 
 register = template.Library()
 
@@ -8,13 +11,20 @@ register = template.Library()
 @register.simple_tag
 def event_time(advisory, value=None):
     """
-    A time in the event's own zone with its abbreviation: "17:30 CET", whatever
-    the server's or the reader's zone. ``value`` is a programme entry's local time.
+    A time in the event's own zone with its abbreviation: "17:30 CET" ("17 h 30 HNEC" in French),
+    whatever the server's or the reader's zone. ``value`` is a programme entry's local time.
     """
     local = advisory.local_start
     if value is not None:
         local = local.replace(hour=value.hour, minute=value.minute)
-    return f"{local:%H:%M} {local.tzname()}"
+    return f"{localtime.written_time(local)} {localtime.zone_abbreviation(local)}"
+
+
+@register.simple_tag
+def event_when_text(advisory):
+    """The event's day, and its start when known, as plain text (e-mails): "Wednesday 8 November 2023, 17:30 CET"."""
+    day = localtime.written_day(advisory.local_start if advisory.time_known else advisory.event_date)
+    return f"{day}, {event_time(advisory)}" if advisory.time_known else day
 
 
 @register.simple_tag
@@ -44,16 +54,24 @@ def event_span(advisory):
     def moment(value, text):
         return format_html('<time datetime="{}">{}</time>', value.isoformat(), text)
 
-    day = date_format(start, "l j F Y")
+    def at(value):
+        return f"{localtime.written_time(value)} {localtime.zone_abbreviation(value)}"
+
+    day = localtime.written_day(start)
     if end is None:  # no representable end: the start alone
-        return moment(start, f"{day}, {start:%H:%M} {start.tzname()}")
+        return moment(start, f"{day}, {at(start)}")
     if end.date() != start.date():
-        return format_html("{} to {}", moment(start, f"{day}, {start:%H:%M} {start.tzname()}"),
-                           moment(end, f"{date_format(end, 'l j F Y')}, {end:%H:%M} {end.tzname()}"))
+        return format_html(
+            escape(_("%(start)s to %(end)s")) % {"start": "{}", "end": "{}"},
+            moment(start, f"{day}, {at(start)}"), moment(end, f"{localtime.written_day(end)}, {at(end)}"),
+        )
     if end.tzname() != start.tzname():
-        return format_html("{}–{}", moment(start, f"{day}, {start:%H:%M} {start.tzname()}"),
-                           moment(end, f"{end:%H:%M} {end.tzname()}"))
-    return format_html("{}–{} {}", moment(start, f"{day}, {start:%H:%M}"), moment(end, f"{end:%H:%M}"), end.tzname())
+        return format_html(localtime.written_range("{}", "{}"), moment(start, f"{day}, {at(start)}"), moment(end, at(end)))
+    return format_html(
+        localtime.written_range("{}", "{}") + " {}",
+        moment(start, f"{day}, {localtime.written_time(start)}"), moment(end, localtime.written_time(end)),
+        localtime.zone_abbreviation(end),
+    )
 
 
 @register.simple_tag
@@ -70,3 +88,15 @@ def edition_body(context, template_name):
     from .. import fragments
 
     return fragments.rendered_body(context, template_name)
+
+
+@register.filter
+def written_time(value):
+    """A moment's wall time in the current zone (as the ``date`` filter), in the active language: "17:30", "17 h 30"."""
+    return localtime.written_time(template_localtime(value))
+
+
+@register.filter
+def zone_abbreviation(value):
+    """A moment's zone abbreviation in the current zone (as the ``date`` filter's "T"): "CET", "HNEC" in French."""
+    return localtime.zone_abbreviation(template_localtime(value))
