@@ -193,3 +193,43 @@ def link(translation, original):
             content_type=ct, document=translation.document, group=source_row.group, language=translation.language,
             original=original.document, original_version=followed.version,
         )
+
+
+def published_translations(items):
+    """
+    For the public side (the language switch, ``hreflang``, the sitemap): each of ``items`` (editions
+    of one model) mapped by document to its group's *published* editions in other languages, as
+    {document: {language: edition}}. Only ``published()`` editions: a draft, scheduled, withdrawn or
+    rejected translation is never an alternate. Two queries however many items (none when none has
+    a group), with only the fields an address needs.
+    """
+    items = [item for item in items if item is not None]
+    if not items:
+        return {}
+    model = type(items[0])
+    ct = ContentType.objects.get_for_model(model)
+    documents = {item.document for item in items}
+    rows = list(
+        Translation.objects.filter(
+            content_type=ct, group__in=Translation.objects.filter(content_type=ct, document__in=documents).values("group"),
+        ).values_list("document", "group")
+    )
+    if not rows:
+        return {}
+    group_of_document = dict(rows)
+    members = {}
+    for document, group in rows:
+        members.setdefault(group, []).append(document)
+    published = {}
+    for edition in model.objects.published().filter(document__in=group_of_document).only("document", "slug", "language"):
+        published[edition.document] = edition
+    found = {}
+    for item in items:
+        group = group_of_document.get(item.document)
+        languages_found = {}
+        for document in members.get(group, ()):
+            edition = published.get(document)
+            if edition is not None and edition.language != item.language and edition.language in languages.codes():
+                languages_found[edition.language] = edition
+        found[item.document] = languages_found
+    return found

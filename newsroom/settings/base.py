@@ -72,6 +72,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # The page's language, from its address alone (/fr/…): before the page cache, which resolves it.
+    "newsroom.middleware.PageLanguageMiddleware",
     # An anonymous page-cache hit is answered here, before sessions, auth, CSRF and messages.
     "newsroom.middleware.PageCacheMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -162,6 +164,9 @@ NEWSROOM_TIME_ZONE = os.environ.get("NEWSROOM_TIME_ZONE", "Europe/Brussels")
 # The languages items are written in, the default first (releases/languages.py, docs/translations.md).
 # English only by default: then nothing about languages or translations shows to anyone.
 NEWSROOM_LANGUAGES = [("en", "English")]
+# Django's own list follows it (a settings file that changes NEWSROOM_LANGUAGES says so again, as dev.py
+# does). Public pages never negotiate: their address decides (docs/translations.md, "Addresses").
+LANGUAGES = NEWSROOM_LANGUAGES
 
 STATIC_URL = "static/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
