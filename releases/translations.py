@@ -15,7 +15,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
 from django.utils.translation import gettext_lazy as _
 
-from . import languages
+from . import languages, public
 from .workflow import LIVE_STATES, State, Transition, TransitionError
 
 
@@ -76,6 +76,18 @@ def translations_of(edition):
     rows = [row for row in group_of(edition).order_by("language") if row.document != edition.document]
     current = {e.document: e for e in model.objects.filter(document__in=[r.document for r in rows]).current()}
     return [(row, current.get(row.document)) for row in rows]
+
+
+def group_keys(edition):
+    """
+    The surrogate keys of the pages of ``edition``'s group's other documents: their language switch
+    and ``hreflang`` name this document once it is published, and no longer once it is withdrawn,
+    so its moves purge them too. One query; none of them outside a group.
+    """
+    return {
+        public.document_key(type(edition), document)
+        for document in group_of(edition).exclude(document=edition.document).values_list("document", flat=True)
+    }
 
 
 def can_translate(edition, user):

@@ -576,7 +576,9 @@ class Publishable(models.Model):
         inside this transaction, from which the search index, the page cache, the shared HTTP cache
         and ``signals.public_changed`` (a delivery outbox, written atomically with the move) hang.
         """
-        public.changed(edition=self, action=action)
+        from .translations import group_keys  # translations builds on this module
+
+        public.changed(edition=self, action=action, keys=group_keys(self))
 
     def _record(self, action, user, from_state, comment=""):
         """
