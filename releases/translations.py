@@ -72,10 +72,32 @@ def group_of(edition):
 
 def translations_of(edition):
     """The other documents of ``edition``'s group: [(Translation row, their current edition)] by language."""
-    model = type(edition)
-    rows = [row for row in group_of(edition).order_by("language") if row.document != edition.document]
-    current = {e.document: e for e in model.objects.filter(document__in=[r.document for r in rows]).current()}
-    return [(row, current.get(row.document)) for row in rows]
+    return translations_of_many([edition])[edition.document]
+
+
+def translations_of_many(editions):
+    """
+    ``translations_of`` for several editions of one model (the admin's changelist page), as
+    {document: [(row, current edition)]}: three queries however many editions and translations.
+    """
+    editions = list(editions)
+    if not editions:
+        return {}
+    model = type(editions[0])
+    ct = ContentType.objects.get_for_model(model)
+    documents = {edition.document for edition in editions}
+    group_of_document = dict(
+        Translation.objects.filter(content_type=ct, document__in=documents).values_list("document", "group")
+    )
+    rows = list(Translation.objects.filter(content_type=ct, group__in=set(group_of_document.values())).order_by("language"))
+    current = {e.document: e for e in model.objects.filter(document__in=[row.document for row in rows]).current()} if rows else {}
+    return {
+        edition.document: [
+            (row, current.get(row.document)) for row in rows
+            if row.group == group_of_document.get(edition.document) and row.document != edition.document
+        ]
+        for edition in editions
+    }
 
 
 def group_keys(edition):

@@ -341,6 +341,31 @@ def test_the_changelist_filters_by_language_and_shows_translations(make_item, wr
     assert re.search(r'<ul class="nr-translations"><li><a [^>]*lang="fr">Français</a>: Draft</li></ul>', everything)
 
 
+def test_the_translations_column_costs_the_same_for_2_or_6_translated_rows(make_item, writer):
+    """Each row's translations are read for the whole changelist page, not one query per row."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client()
+    client.force_login(writer)
+    model = type(make_item(author=writer))
+    url = reverse(f"admin:releases_{model._meta.model_name}_changelist")
+
+    def count():
+        client.get(url)
+        with CaptureQueriesContext(connection) as queries:
+            page = client.get(url).content.decode()
+        return len(queries), page.count('class="nr-translations"')
+
+    for _ in range(2):
+        translate(make_item(author=writer), "fr", writer)
+    before, shown = count()
+    for _ in range(4):
+        translate(make_item(author=writer), "fr", writer)
+    after, shown_after = count()
+    assert (shown, shown_after) == (4, 12) and after == before
+
+
 @override_settings(NEWSROOM_LANGUAGES=[("en", "English")])
 def test_with_one_language_the_admin_shows_nothing_of_languages(make_item, writer):
     item = make_item(author=writer)
