@@ -494,6 +494,14 @@ def test_import_digest_in_french_linked_to_its_original_by_address(writer, revie
     assert Translation.objects.get(document=french.document).original_version == original.version
 
 
+def test_import_links_to_an_original_by_its_french_address(writer, reviewer):
+    """A French original's public address is /fr/releases/…: it names the original as well."""
+    original = publish(make_release(author=writer, language="fr", title="L’OTAN et la Moldavie"), reviewer)
+    assert original.get_absolute_url().startswith("/fr/releases/")
+    run_import("--language", "en", "--translation-of", f"https://newsroom.example{original.get_absolute_url()}")
+    assert Translation.objects.get(language="en").original == original.document
+
+
 def test_import_links_by_id_and_by_original_url(writer):
     original = make_release(author=writer, original_url="https://www.nato.int/cps/en/natohq/news_1.htm")
     run_import("--language", "fr", "--translation-of", "https://www.nato.int/cps/en/natohq/news_1.htm")
