@@ -139,7 +139,7 @@ class EstimatedCountPaginator(Paginator):
 
 
 class TranslatedChangeList(ChangeList):
-    """The changelist, with each row's translations read for the whole page in three queries, not per row."""
+    """The changelist, with each row's translations read for the whole page in two queries, not per row."""
 
     def get_results(self, request):
         super().get_results(request)

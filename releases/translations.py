@@ -78,26 +78,39 @@ def translations_of(edition):
 def translations_of_many(editions):
     """
     ``translations_of`` for several editions of one model (the admin's changelist page), as
-    {document: [(row, current edition)]}: three queries however many editions and translations.
+    {document: [(row, current edition)]}: two queries however many editions and translations.
     """
     editions = list(editions)
     if not editions:
         return {}
     model = type(editions[0])
-    ct = ContentType.objects.get_for_model(model)
-    documents = {edition.document for edition in editions}
-    group_of_document = dict(
-        Translation.objects.filter(content_type=ct, document__in=documents).values_list("document", "group")
-    )
-    rows = list(Translation.objects.filter(content_type=ct, group__in=set(group_of_document.values())).order_by("language"))
-    current = {e.document: e for e in model.objects.filter(document__in=[row.document for row in rows]).current()} if rows else {}
+    rows, group_of_document = group_rows(editions)
+    current = {e.document: e for e in model.objects.filter(document__in=group_of_document).current()} if rows else {}
     return {
-        edition.document: [
-            (row, current.get(row.document)) for row in rows
-            if row.group == group_of_document.get(edition.document) and row.document != edition.document
-        ]
+        edition.document: [(row, current.get(row.document)) for row in others_in_group(rows, group_of_document, edition)]
         for edition in editions
     }
+
+
+def group_rows(editions):
+    """
+    The ``Translation`` rows of the groups of ``editions`` (of one model), by language, in one query,
+    and the group of each document among them.
+    """
+    ct = ContentType.objects.get_for_model(type(editions[0]))
+    documents = {edition.document for edition in editions}
+    rows = list(
+        Translation.objects.filter(
+            content_type=ct, group__in=Translation.objects.filter(content_type=ct, document__in=documents).values("group"),
+        ).order_by("language")
+    )
+    return rows, {row.document: row.group for row in rows}
+
+
+def others_in_group(rows, group_of_document, edition):
+    """The rows of ``edition``'s group but its own (from ``group_rows``)."""
+    group = group_of_document.get(edition.document)
+    return [row for row in rows if group is not None and row.group == group and row.document != edition.document]
 
 
 def group_keys(edition):
@@ -241,29 +254,17 @@ def published_translations(items):
     if not items:
         return {}
     model = type(items[0])
-    ct = ContentType.objects.get_for_model(model)
-    documents = {item.document for item in items}
-    rows = list(
-        Translation.objects.filter(
-            content_type=ct, group__in=Translation.objects.filter(content_type=ct, document__in=documents).values("group"),
-        ).values_list("document", "group")
-    )
+    rows, group_of_document = group_rows(items)
     if not rows:
         return {}
-    group_of_document = dict(rows)
-    members = {}
-    for document, group in rows:
-        members.setdefault(group, []).append(document)
-    published = {}
-    for edition in model.objects.published().filter(document__in=group_of_document).only("document", "slug", "language"):
-        published[edition.document] = edition
-    found = {}
-    for item in items:
-        group = group_of_document.get(item.document)
-        languages_found = {}
-        for document in members.get(group, ()):
-            edition = published.get(document)
-            if edition is not None and edition.language != item.language and edition.language in languages.codes():
-                languages_found[edition.language] = edition
-        found[item.document] = languages_found
-    return found
+    published = {
+        edition.document: edition
+        for edition in model.objects.published().filter(document__in=group_of_document).only("document", "slug", "language")
+    }
+    return {
+        item.document: {
+            row.language: published[row.document] for row in others_in_group(rows, group_of_document, item)
+            if row.document in published and row.language != item.language and row.language in languages.codes()
+        }
+        for item in items
+    }
