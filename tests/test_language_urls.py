@@ -169,6 +169,14 @@ def test_a_translation_not_published_is_never_an_alternate(client, writer, revie
     assert french.slug not in page and "Brouillon" not in page
 
 
+def test_a_staff_preview_has_no_switch_nor_alternates(client, writer, reviewer):
+    english = publish(make_release(author=writer, title="Allied cooperation"), reviewer)
+    translated(english, writer, reviewer)
+    client.force_login(reviewer)
+    page = client.get(reverse("releases:preview", args=["release", english.pk])).content.decode()
+    assert "Allied cooperation" in page and "language-switch" not in page and "hreflang" not in page
+
+
 def test_a_french_item_without_an_english_version_switches_to_the_english_home(client, writer, reviewer):
     french = publish(make_release(author=writer, language="fr", title="Communiqué"), reviewer)
     page = client.get(french.get_absolute_url()).content.decode()

@@ -37,7 +37,7 @@ class PageLanguages:
 def same_page_in(request, context):
     """{language: path of this page in it}: the item's published translations, or a list in every language."""
     match = getattr(request, "resolver_match", None)
-    if context.get("preview") or match is None or match.namespace != "releases":
+    if match is None or match.namespace != "releases":
         return {}
     item = context.get("item")
     if match.url_name in ITEM_PAGES and item is not None:
@@ -62,8 +62,8 @@ def page_languages(context):
     a list none.
     """
     request = context.get("request")
-    if request is None or not languages.multilingual():
-        return None
+    if request is None or not languages.multilingual() or context.get("preview"):
+        return None  # a staff preview (in the change form's frame) is no page of the public site
     known = getattr(request, "_newsroom_page_languages", None)
     if known is not None:
         return known
