@@ -111,6 +111,9 @@ class PageLanguageMiddleware:
     def __call__(self, request):
         from releases import languages
 
+        if not languages.multilingual():
+            # One language: every page is in LANGUAGE_CODE, Django's language when none is activated.
+            return self.get_response(request)
         with translation.override(languages.django_language(languages.from_path(request.path_info))):
             request.LANGUAGE_CODE = translation.get_language()
             return self.get_response(request)
