@@ -1,6 +1,6 @@
 """
-The newsroom's own middleware: the page cache's fast path, a CSP header built once, and sessions
-and messages made only when used.
+The newsroom's own middleware: the page's language from its address, the page cache's fast path,
+a CSP header built once, and sessions and messages made only when used.
 
 ``PageCacheMiddleware`` sits right after ``SecurityMiddleware`` (which still redirects plain HTTP
 and adds its headers), before sessions, authentication, CSRF and messages. An anonymous GET or
@@ -25,8 +25,7 @@ from django.core.cache import cache, caches
 from django.core.exceptions import DisallowedHost
 from django.core.signals import setting_changed
 from django.http import HttpResponse
-from django.utils import timezone
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.cache import get_conditional_response, patch_vary_headers
 from django.urls import Resolver404, resolve
 from django.utils.functional import SimpleLazyObject, empty
@@ -95,6 +94,29 @@ def shareable_request(request):
         and settings.SESSION_COOKIE_NAME not in request.COOKIES
         and CookieStorage.cookie_name not in request.COOKIES
     )
+
+
+class PageLanguageMiddleware:
+    """
+    Activates the language of the page asked for, decided by its address alone: /fr/… is French,
+    an unprefixed address the default language (``releases.languages``). No Accept-Language and no
+    cookie: a page is the same for every visitor, so the page cache and Varnish keep it by its URL
+    (no ``Vary``). Before ``PageCacheMiddleware``, which resolves the address with it. The language
+    before the request is restored after it (a test's ``reverse`` after a French page stays English).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from releases import languages
+
+        if not languages.multilingual():
+            # One language: every page is in LANGUAGE_CODE, Django's language when none is activated.
+            return self.get_response(request)
+        with translation.override(languages.django_language(languages.from_path(request.path_info))):
+            request.LANGUAGE_CODE = translation.get_language()
+            return self.get_response(request)
 
 
 class PageCacheMiddleware:
@@ -180,7 +202,11 @@ def _settings_changed(setting, **kwargs):
     """Tests change settings: forget what was worked out from them."""
     if setting.startswith("CONTENT_SECURITY_POLICY") or setting == "DEBUG":
         CachedCSPMiddleware._built.clear()
-    if setting == "ROOT_URLCONF":
+    if setting in ("ROOT_URLCONF", "NEWSROOM_LANGUAGES", "LANGUAGE_CODE"):
+        # Which prefixes exist (and so what resolves, and to what ``reverse`` prefixes) follows the languages.
+        from django.urls import clear_url_caches
+
+        clear_url_caches()
         public_view.cache_clear()
 
 

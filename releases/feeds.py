@@ -81,7 +81,8 @@ class LatestFeed(Feed):
 
     def public_querysets(self):
         # Each entry's topics are its categories: read with the page, one query per kind.
-        return tuple(model.objects.published().prefetch_related("topics") for model in (Release, Advisory))
+        # The feed's language's items: /feeds/latest.rss the default language's, /fr/feeds/latest.rss French.
+        return tuple(model.objects.published().in_language().prefetch_related("topics") for model in (Release, Advisory))
 
     def items(self):
         return NewestFirst(*self.public_querysets())[: settings.NEWSROOM_FEED_SIZE]

@@ -37,7 +37,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.text import slugify
 
 from . import languages
@@ -214,7 +214,9 @@ def find_original(reference, model):
     else:
         path = urlsplit(reference).path or reference
         try:
-            match = resolve(path)
+            # A French item's address is /fr/releases/…: resolved as its page is, in its address's language.
+            with translation.override(languages.django_language(languages.from_path(path))):
+                match = resolve(path)
         except Resolver404:
             match = None
         if match is not None and match.url_name == f"{model.kind}-detail":

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from taggit.managers import TaggableManager
 from taggit.models import TagBase, TaggedItemBase
 
-from . import documents, pictures, public
+from . import documents, languages, pictures, public
 from .translations import Translation  # noqa: F401  (a model of this app)
 from .workflow import Publishable, PublishableQuerySet, State, Transition  # noqa: F401  (re-exported)
 
@@ -381,7 +381,7 @@ class Release(HasContacts, Teaser, Illustrated, HasTopics, Publishable):
         return self.title
 
     def get_absolute_url(self):
-        return reverse("releases:release-detail", kwargs={"slug": self.slug})
+        return languages.reverse_in(self.language, "releases:release-detail", kwargs={"slug": self.slug})
 
     @property
     def kind_label(self):
@@ -461,7 +461,7 @@ class Advisory(HasContacts, Teaser, Illustrated, HasTopics, Publishable):
         return self.title
 
     def get_absolute_url(self):
-        return reverse("releases:advisory-detail", kwargs={"slug": self.slug})
+        return languages.reverse_in(self.language, "releases:advisory-detail", kwargs={"slug": self.slug})
 
     @property
     def kind_label(self):

@@ -19,7 +19,9 @@ delivery outbox), in the transaction.
 
 Surrogate keys name what a response shows (see ``keys_for``): ``lists`` for every page listing
 items (home, source pages, search, feeds, calendar, sitemap), the item (``release-<document>``),
-its source (``source-<pk>``) and each contact (``contact-<pk>``); every public response also
+its source (``source-<pk>``) and each contact (``contact-<pk>``); a document's move also names the
+pages of its translation group's other documents (their language switch and ``hreflang`` show it or
+not: ``Publishable._public_changed``); every public response also
 carries ``newsroom`` (``ALL``), which a change that names nothing purges.
 """
 from . import signals
@@ -39,7 +41,12 @@ def listen(listener):
 
 
 def edition_key(edition):
-    return f"{type(edition)._meta.model_name}-{edition.document}"
+    return document_key(type(edition), edition.document)
+
+
+def document_key(model, document):
+    """The key of a document's page, whichever edition it shows."""
+    return f"{model._meta.model_name}-{document}"
 
 
 def source_key(source_id):

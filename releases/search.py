@@ -39,7 +39,6 @@ from django.contrib.postgres.search import (
 from django.db import DatabaseError, connection, connections, models, transaction
 from django.db.models import Case, F, FloatField, Func, IntegerField, Lookup, TextField, Value, When
 from django.db.models.functions import Replace
-from django.utils import translation
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
@@ -137,12 +136,8 @@ def newest_matches(queryset):
 
 
 def visitor_language():
-    """The newsroom language of the visitor: the active Django language's, else the site's default."""
-    active = (translation.get_language() or "").lower()
-    for code in languages.codes():
-        if active == code or active.startswith(f"{code}-"):
-            return code
-    return languages.default_language()
+    """The visitor's newsroom language: the page's, decided by its address (``languages.active``)."""
+    return languages.active()
 
 
 def visitor_language_first():

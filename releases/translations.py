@@ -15,7 +15,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
 from django.utils.translation import gettext_lazy as _
 
-from . import languages
+from . import languages, public
 from .workflow import LIVE_STATES, State, Transition, TransitionError
 
 
@@ -72,10 +72,57 @@ def group_of(edition):
 
 def translations_of(edition):
     """The other documents of ``edition``'s group: [(Translation row, their current edition)] by language."""
-    model = type(edition)
-    rows = [row for row in group_of(edition).order_by("language") if row.document != edition.document]
-    current = {e.document: e for e in model.objects.filter(document__in=[r.document for r in rows]).current()}
-    return [(row, current.get(row.document)) for row in rows]
+    return translations_of_many([edition])[edition.document]
+
+
+def translations_of_many(editions):
+    """
+    ``translations_of`` for several editions of one model (the admin's changelist page), as
+    {document: [(row, current edition)]}: two queries however many editions and translations.
+    """
+    editions = list(editions)
+    if not editions:
+        return {}
+    model = type(editions[0])
+    rows, group_of_document = group_rows(editions)
+    current = {e.document: e for e in model.objects.filter(document__in=group_of_document).current()} if rows else {}
+    return {
+        edition.document: [(row, current.get(row.document)) for row in others_in_group(rows, group_of_document, edition)]
+        for edition in editions
+    }
+
+
+def group_rows(editions):
+    """
+    The ``Translation`` rows of the groups of ``editions`` (of one model), by language, in one query,
+    and the group of each document among them.
+    """
+    ct = ContentType.objects.get_for_model(type(editions[0]))
+    documents = {edition.document for edition in editions}
+    rows = list(
+        Translation.objects.filter(
+            content_type=ct, group__in=Translation.objects.filter(content_type=ct, document__in=documents).values("group"),
+        ).order_by("language")
+    )
+    return rows, {row.document: row.group for row in rows}
+
+
+def others_in_group(rows, group_of_document, edition):
+    """The rows of ``edition``'s group but its own (from ``group_rows``)."""
+    group = group_of_document.get(edition.document)
+    return [row for row in rows if group is not None and row.group == group and row.document != edition.document]
+
+
+def group_keys(edition):
+    """
+    The surrogate keys of the pages of ``edition``'s group's other documents: their language switch
+    and ``hreflang`` name this document once it is published, and no longer once it is withdrawn,
+    so its moves purge them too. One query; none of them outside a group.
+    """
+    return {
+        public.document_key(type(edition), document)
+        for document in group_of(edition).exclude(document=edition.document).values_list("document", flat=True)
+    }
 
 
 def can_translate(edition, user):
@@ -193,3 +240,31 @@ def link(translation, original):
             content_type=ct, document=translation.document, group=source_row.group, language=translation.language,
             original=original.document, original_version=followed.version,
         )
+
+
+def published_translations(items):
+    """
+    For the public side (the language switch, ``hreflang``, the sitemap): each of ``items`` (editions
+    of one model) mapped by document to its group's *published* editions in other languages, as
+    {document: {language: edition}}. Only ``published()`` editions: a draft, scheduled, withdrawn or
+    rejected translation is never an alternate. Two queries however many items (none when none has
+    a group), with only the fields an address needs.
+    """
+    items = [item for item in items if item is not None]
+    if not items:
+        return {}
+    model = type(items[0])
+    rows, group_of_document = group_rows(items)
+    if not rows:
+        return {}
+    published = {
+        edition.document: edition
+        for edition in model.objects.published().filter(document__in=group_of_document).only("document", "slug", "language")
+    }
+    return {
+        item.document: {
+            row.language: published[row.document] for row in others_in_group(rows, group_of_document, item)
+            if row.document in published and row.language != item.language and row.language in languages.codes()
+        }
+        for item in items
+    }

@@ -7,14 +7,14 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.text import slugify
 from django.views.generic import DetailView, ListView, TemplateView
 
-from . import calendar, documents, events, paging, pictures, search, topics, vcard
+from . import calendar, documents, events, languages, paging, pictures, search, topics, vcard
 from .caching import public_cache
 from .filters import EventFilter, NewsroomFilter
 from .models import Advisory, Contact, Document, Picture, Release, Source, Topic
@@ -148,8 +148,10 @@ class NewsroomListMixin:
             if total == 0:
                 context.update(self.suggestions(filterset, words))
         else:
+            # A list shows the page's language's items (``in_language``: /fr/ the French ones); a search
+            # looks in every language, the page's first (``search.visitor_language_first``).
             page = paging.cursor_page(
-                NewestFirst, releases, advisories, size,
+                NewestFirst, releases.in_language(), advisories.in_language(), size,
                 before=self.request.GET.get("before"), after=self.request.GET.get("after"),
             )
         chips = filterset.chips()
@@ -215,7 +217,7 @@ class HomeView(NewsroomListMixin, TemplateView):
         if self.request.GET:
             # A filtered or later page is about the list; the upcoming box belongs to the front page.
             return context
-        context["upcoming"] = for_list(events.upcoming(Advisory.objects.published()))[:5]
+        context["upcoming"] = for_list(events.upcoming(Advisory.objects.published().in_language()))[:5]
         return context
 
 
@@ -231,7 +233,7 @@ class EventsView(TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        filterset = EventFilter(self.request.GET, queryset=Advisory.objects.published(), request=self.request)
+        filterset = EventFilter(self.request.GET, queryset=Advisory.objects.published().in_language(), request=self.request)
         upcoming, past = events.split(filterset.qs)
         size = settings.NEWSROOM_PAGE_SIZE
         past_page = paging.NumberedPage(for_list(past), paging.page_number(self.request.GET.get("page")), size)
@@ -317,6 +319,13 @@ class PublishableDetailView(DetailView):
     def get_queryset(self):
         return with_related(self.model.objects.public_or_withdrawn()).prefetch_related("documents", "topics")
 
+    def get(self, request, *args, **kwargs):
+        self.object = self.get_object()
+        if languages.public(self.object.language) != languages.active():
+            # An item has one address, in its own language: /releases/<french item>/ → /fr/releases/….
+            return HttpResponsePermanentRedirect(self.object.get_absolute_url())
+        return self.render_to_response(self.get_context_data(object=self.object))
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         if self.object.state != State.WITHDRAWN:
@@ -339,7 +348,7 @@ class CalendarView(ListView):
     """``/advisories.ics``: the published advisories as a calendar to subscribe to (see ``calendar``)."""
 
     def get_queryset(self):
-        return calendar.calendar_advisories(with_related(Advisory.objects.published()))
+        return calendar.calendar_advisories(with_related(Advisory.objects.published().in_language()))
 
     def render_to_response(self, context, **kwargs):
         name = f"{settings.NEWSROOM_SITE_NAME}: media advisories"
@@ -367,6 +376,12 @@ class RobotsView(TemplateView):
 
     template_name = "robots.txt"
     content_type = "text/plain; charset=utf-8"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        # One sitemap per language (``sitemaps.py``): the default's at /sitemap.xml, French at /fr/sitemap.xml.
+        context["sitemaps"] = [languages.reverse_in(code, "releases:sitemap") for code in languages.codes()]
+        return context
 
 
 class PreviewView(LoginRequiredMixin, TemplateView):

@@ -155,6 +155,19 @@ class PublishableQuerySet(models.QuerySet):
     def for_source(self, source):
         return self.filter(source=source)
 
+    def in_language(self, code=None):
+        """
+        The items whose pages are in ``code`` (default: the page being rendered's, ``languages.active``):
+        those written in it; for the default language also those written in a language no longer
+        configured (they are shown on its pages). Every per-language list, feed, calendar and sitemap
+        starts from this; in a one-language newsroom it filters nothing.
+        """
+        code = languages.public(code or languages.active())
+        if code != languages.default_language():
+            return self.filter(language=code)
+        others = [other for other in languages.codes() if other != code]
+        return self.exclude(language__in=others) if others else self
+
     def current(self):
         """The newest edition of each document: what an editor works on."""
         return self.exclude(state=State.SUPERSEDED).exclude(
@@ -563,7 +576,9 @@ class Publishable(models.Model):
         inside this transaction, from which the search index, the page cache, the shared HTTP cache
         and ``signals.public_changed`` (a delivery outbox, written atomically with the move) hang.
         """
-        public.changed(edition=self, action=action)
+        from .translations import group_keys  # translations builds on this module
+
+        public.changed(edition=self, action=action, keys=group_keys(self))
 
     def _record(self, action, user, from_state, comment=""):
         """

@@ -21,6 +21,12 @@ Every edition's text carries markers: the title ``t<item>v<version>``, the
 summary and body ``s<item>v<version>`` (the body also a word all items share).
 A marker of an edition the public must not see appearing anywhere is a leak.
 
+A second property test does the same for translations (issue 15): each item is the French
+translation of a published English original, in a random state, and the French surfaces (/fr/…:
+home, feeds, calendar, events, sitemap, the item's page and its old unprefixed address) show
+exactly the public ones, the English ones none; an original's language switch, ``hreflang``
+alternates and sitemap alternates name its translation only while it is listed.
+
 The states include the paths that once leaked or lost a publication: a scheduled item
 withdrawn before its time, an unscheduled one, and an editor's stale form posted after
 the draft it was opened on had been approved.
@@ -36,6 +42,7 @@ from datetime import date, time, timedelta
 import feedparser
 import pytest
 from django.core.cache import cache
+from django.test import override_settings
 import time_machine
 from django.urls import reverse
 from django.utils import timezone
@@ -113,14 +120,14 @@ items_strategy = st.lists(
 )
 
 
-def create(item, sources, writer, reviewer, now):
+def create(item, sources, writer, reviewer, now, language=None):
     factory = make_advisory if item.kind == "advisory" else make_release
-    extra = {}
+    extra = {"language": language} if language else {}
     if item.kind == "advisory":
         # Upcoming and past events (within the calendar's window): the events page lists both halves.
         days = 3 + item.number
-        extra = {"event_date": date.today() + timedelta(days=-days if item.number % 2 else days),
-                 "event_time": time(17, 30) if item.time_known else None}
+        extra.update(event_date=date.today() + timedelta(days=-days if item.number % 2 else days),
+                     event_time=time(17, 30) if item.time_known else None)
     edition = factory(
         source=sources[item.source], author=writer, title=item.title(1), slug=f"item-{item.number}",
         summary=f"Summary {item.text(1)}.", body=f"Body {item.text(1)} newsroomword.", **extra,
@@ -415,3 +422,104 @@ def digest_markers(now):
             found = markers(text)
         publication.delete()
     return found
+
+
+# --- translations (issue 15): the public side per language ----------------------------------------
+
+SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
+XHTML_LINK = "{http://www.w3.org/1999/xhtml}link"
+
+
+def sitemap_entries(content):
+    """{location: {hreflang: href}} of a sitemap."""
+    root = ElementTree.fromstring(content)
+    return {
+        url.find(f"{SITEMAP}loc").text: {link.get("hreflang"): link.get("href") for link in url.iter(XHTML_LINK)}
+        for url in root.iter(f"{SITEMAP}url")
+    }
+
+
+@pytest.mark.django_db
+@settings(
+    max_examples=max(10, EXAMPLES // 4),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    database=None,
+)
+@given(items=items_strategy)
+def test_no_translation_shows_before_it_is_public(client, writer, reviewer, items):
+    from releases.translations import link
+
+    Release.objects.all().delete()
+    Advisory.objects.all().delete()
+    sources = [make_source("NATO", slug="nato"), make_source("Europol", slug="europol")]
+    Topic.objects.get_or_create(name="Coopération")
+    now = timezone.now()
+    with override_settings(NEWSROOM_LANGUAGES=[("en", "English"), ("fr", "Français")]):
+        cache.clear()
+        originals = {}
+        for number, item in enumerate(items):
+            item.number = number
+            factory = make_advisory if item.kind == "advisory" else make_release
+            original = factory(source=sources[item.source], author=writer, title=f"Original o{number}",
+                               slug=f"original-{number}")
+            original.submit(writer)
+            original.approve(reviewer)
+            item.obj = create(item, sources, writer, reviewer, now, language="fr")
+            link(item.obj, original)
+            originals[number] = original
+        host = "http://testserver"
+        listed = public_markers(items)
+        french_url = {item.number: item.obj.get_absolute_url() for item in items}
+        assert all(url.startswith("/fr/") for url in french_url.values())
+
+        # The French lists, feeds and calendar: exactly the listed translations; the English ones: none.
+        assert markers(get(client, "/fr/")) == listed
+        assert markers(get(client, "/fr/?q=newsroomword")) == listed
+        assert markers(get(client, "/?q=newsroomword")) == listed  # search looks in every language
+        for path in ("/feeds/latest.rss", "/feeds/latest.atom"):
+            content = get(client, f"/fr{path}")
+            assert feedparser.parse(content).bozo == 0
+            assert markers(content) == listed
+            assert markers(get(client, path)) == set()
+        advisories = public_markers(items, kinds=("advisory",))
+        assert markers(get(client, "/fr/advisories.ics").replace("\r\n ", "")) == advisories
+        assert markers(get(client, "/advisories.ics").replace("\r\n ", "")) == set()
+        assert markers(get(client, "/fr/events/")) == {m for m in advisories if m.startswith("t")}
+        assert markers(get(client, "/")) == set()
+
+        # The sitemaps: the French one lists the listed translations; each English original names its
+        # translation as an alternate (in both sitemaps) only while the translation is listed.
+        french_map, english_map = sitemap_entries(get(client, "/fr/sitemap.xml")), sitemap_entries(get(client, "/sitemap.xml"))
+        french_pages = {loc for loc in french_map if "/releases/" in loc or "/advisories/" in loc}
+        assert french_pages == {host + french_url[item.number] for item in items if item.listed}
+        for item in items:
+            original_url = host + originals[item.number].get_absolute_url()
+            expected = {"en": original_url, "fr": host + french_url[item.number], "x-default": original_url}
+            assert english_map[original_url] == (expected if item.listed else {}), item.state
+            if item.listed:
+                assert french_map[host + french_url[item.number]] == expected
+
+        # Each original's page: its switch and hreflang lead to the translation only while it is listed.
+        for item in items:
+            page = get(client, originals[item.number].get_absolute_url())
+            assert markers(page) == set()
+            alternates = re.findall(r'<link rel="alternate" hreflang="([^"]+)" href="([^"]+)">', page)
+            switch = page.partition('<nav class="language-switch"')[2].partition("</nav>")[0]
+            if item.listed:
+                assert ("fr", host + french_url[item.number]) in alternates
+                assert f'href="{french_url[item.number]}"' in switch
+            else:
+                assert alternates == [] and 'href="/fr/" lang="fr"' in switch, item.state
+                assert item.obj.slug not in page
+
+        # Each translation's own page at /fr/…, and its old unprefixed address: a redirect only once public.
+        for item in items:
+            response = client.get(french_url[item.number])
+            old = client.get(french_url[item.number].removeprefix("/fr"))
+            if item.live_version is None:
+                assert response.status_code == 404 and old.status_code == 404, item.state
+            else:
+                assert response.status_code == 200 and old.status_code == 301, item.state
+                assert old["Location"] == french_url[item.number]
+                assert markers(response.content.decode()) >= {f"t{item.number}v{item.live_version}"}

@@ -11,13 +11,11 @@ from io import StringIO
 
 import pytest
 from django.db import connection  # noqa: F401  (read by the skipif conditions)
-from django.core.cache import cache
 from django.core.management import CommandError, call_command
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.test import Client, override_settings
 from django.urls import reverse
-from django.utils import translation
 
 from releases.models import Advisory, ProgrammeEntry, Release, Transition, Translation
 from releases.translations import acknowledge, translate, translations_of
@@ -343,6 +341,31 @@ def test_the_changelist_filters_by_language_and_shows_translations(make_item, wr
     assert re.search(r'<ul class="nr-translations"><li><a [^>]*lang="fr">Français</a>: Draft</li></ul>', everything)
 
 
+def test_the_translations_column_costs_the_same_for_2_or_6_translated_rows(make_item, writer):
+    """Each row's translations are read for the whole changelist page, not one query per row."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client()
+    client.force_login(writer)
+    model = type(make_item(author=writer))
+    url = reverse(f"admin:releases_{model._meta.model_name}_changelist")
+
+    def count():
+        client.get(url)
+        with CaptureQueriesContext(connection) as queries:
+            page = client.get(url).content.decode()
+        return len(queries), page.count('class="nr-translations"')
+
+    for _ in range(2):
+        translate(make_item(author=writer), "fr", writer)
+    before, shown = count()
+    for _ in range(4):
+        translate(make_item(author=writer), "fr", writer)
+    after, shown_after = count()
+    assert (shown, shown_after) == (4, 12) and after == before
+
+
 @override_settings(NEWSROOM_LANGUAGES=[("en", "English")])
 def test_with_one_language_the_admin_shows_nothing_of_languages(make_item, writer):
     item = make_item(author=writer)
@@ -361,8 +384,9 @@ def test_with_one_language_the_admin_shows_nothing_of_languages(make_item, write
 ENTRY_LINK = re.compile(r'class="entry-title"><a href="([^"]+)"')
 
 
-def found(client, q):
-    response = client.get(reverse("releases:home"), {"q": q})
+def found(client, q, home="/"):
+    """The search's results, from a home page: "/" (English, the default) or "/fr/"."""
+    response = client.get(home, {"q": q})
     assert response.status_code == 200
     return ENTRY_LINK.findall(response.content.decode())
 
@@ -396,10 +420,10 @@ def test_results_show_items_in_the_visitor_s_language_first(client, writer, revi
     # The English item matches better (the word in its title and 20 times in its body) and comes first
     # for a visitor in English (the site's default); a French visitor sees the French item first.
     assert found(client, "cyber") == [english.get_absolute_url(), french.get_absolute_url()]
-    # The page cache keys pages by address only: nothing public varies by language yet (docs/translations.md).
-    cache.clear()
-    with translation.override("fr"):
-        assert found(client, "cyber") == [french.get_absolute_url(), english.get_absolute_url()]
+    # The visitor's language is the address's: the French home's search, from the same page cache
+    # (kept by address, so the English results stored just now are never served for /fr/), French first.
+    assert found(client, "cyber", home="/fr/") == [french.get_absolute_url(), english.get_absolute_url()]
+    assert found(client, "cyber") == [english.get_absolute_url(), french.get_absolute_url()]  # and back, from cache
 
 
 def test_a_draft_translation_is_never_found(client, writer, reviewer):
@@ -470,6 +494,14 @@ def test_import_digest_in_french_linked_to_its_original_by_address(writer, revie
     assert Translation.objects.get(document=french.document).original_version == original.version
 
 
+def test_import_links_to_an_original_by_its_french_address(writer, reviewer):
+    """A French original's public address is /fr/releases/…: it names the original as well."""
+    original = publish(make_release(author=writer, language="fr", title="L’OTAN et la Moldavie"), reviewer)
+    assert original.get_absolute_url().startswith("/fr/releases/")
+    run_import("--language", "en", "--translation-of", f"https://newsroom.example{original.get_absolute_url()}")
+    assert Translation.objects.get(language="en").original == original.document
+
+
 def test_import_links_by_id_and_by_original_url(writer):
     original = make_release(author=writer, original_url="https://www.nato.int/cps/en/natohq/news_1.htm")
     run_import("--language", "fr", "--translation-of", "https://www.nato.int/cps/en/natohq/news_1.htm")
@@ -501,13 +533,20 @@ def test_import_without_a_language_is_in_the_default_language():
 
 
 def test_a_french_item_is_marked_as_french_on_its_page_and_in_lists(client, writer, reviewer):
-    """The page is in English (``<html lang="en">``); a French item's text says it is French, for screen readers."""
+    """
+    A French item's page is French (``<html lang="fr">``, at /fr/…); an item shown on a page of the
+    other language (search looks in every language) says its own language, for screen readers.
+    """
     french = publish(make_release(author=writer, language="fr", title="Coopération alliée"), reviewer)
     english = publish(make_release(author=writer, title="Allied cooperation"), reviewer)
-    assert '<article class="item item--release" lang="fr">' in client.get(french.get_absolute_url()).content.decode()
-    assert '<article class="item item--release">' in client.get(english.get_absolute_url()).content.decode()
-    home = client.get(reverse("releases:home")).content.decode()
-    assert home.count('<article class="entry entry--release" lang="fr">') == 1
+    page = client.get(french.get_absolute_url()).content.decode()
+    assert '<html lang="fr">' in page and '<article class="item item--release">' in page
+    page = client.get(english.get_absolute_url()).content.decode()
+    assert '<html lang="en">' in page and '<article class="item item--release">' in page
+    results = client.get(reverse("releases:home"), {"q": "alliée"}).content.decode()
+    assert results.count('<article class="entry entry--release" lang="fr">') == 1
+    results = client.get("/fr/", {"q": "allied"}).content.decode()
+    assert results.count('<article class="entry entry--release" lang="en">') == 1
 
 
 def test_a_draft_translation_appears_nowhere_public(client, writer, reviewer):

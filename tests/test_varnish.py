@@ -199,3 +199,22 @@ def test_a_failed_purge_never_undoes_a_withdrawal_and_is_retried(varnish, releas
 def test_only_listed_addresses_may_purge():
     vcl = (ROOT / "deploy" / "varnish" / "newsroom.vcl").read_text()
     assert 'if (client.ip !~ purgers)' in vcl and "return (synth(403" in vcl
+
+
+def test_a_published_translation_shows_in_the_original_s_switch_through_varnish_at_once(varnish, release, writer,
+                                                                                          reviewer, settings):
+    """The English page, shared by Varnish with the switch to the French home, is purged when its translation is published."""
+    from releases.models import Release
+    from releases.translations import translate
+
+    settings.NEWSROOM_LANGUAGES = [("en", "English"), ("fr", "Français")]
+    french = translate(release, "fr", writer)
+    # Another source, so that the source's key (which the English page carries) doesn't purge it by chance.
+    french.title, french.source = "Déclaration du sommet", make_source("OTAN", slug="otan")
+    french.save_edit(writer, french.revision, ["title", "source"])
+    detail = release.get_absolute_url()
+    assert 'href="/fr/" lang="fr"' in cached(varnish, detail)
+    french = publish(Release.objects.get(pk=french.pk), reviewer)
+    assert f'href="{french.get_absolute_url()}" lang="fr"' in varnish.get(detail)[1]
+    french.withdraw(reviewer, "Erreur.")
+    assert 'href="/fr/" lang="fr"' in varnish.get(detail)[1]

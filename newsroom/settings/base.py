@@ -72,6 +72,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # The page's language, from its address alone (/fr/…): before the page cache, which resolves it.
+    "newsroom.middleware.PageLanguageMiddleware",
     # An anonymous page-cache hit is answered here, before sessions, auth, CSRF and messages.
     "newsroom.middleware.PageCacheMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -153,9 +155,9 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "en-gb"
-# The languages the interface is translated into (docs/translations.md): Django's own catalogues
-# for the admin, ours in locale/ (compiled by `make`, with Babel: no gettext needed to run).
-LANGUAGES = [("en-gb", "English"), ("fr", "Français")]
+# The interface's translations (docs/translations.md): Django's own catalogues for the admin, ours in
+# locale/ (compiled by `make`, with Babel: no gettext needed to run). Which languages are offered is
+# LANGUAGES, below.
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
 USE_I18N = True
@@ -167,6 +169,9 @@ NEWSROOM_TIME_ZONE = os.environ.get("NEWSROOM_TIME_ZONE", "Europe/Brussels")
 # The languages items are written in, the default first (releases/languages.py, docs/translations.md).
 # English only by default: then nothing about languages or translations shows to anyone.
 NEWSROOM_LANGUAGES = [("en", "English")]
+# Django's own list follows it (a settings file that changes NEWSROOM_LANGUAGES says so again, as dev.py
+# does). Public pages never negotiate: their address decides (docs/translations.md, "Addresses").
+LANGUAGES = NEWSROOM_LANGUAGES
 
 STATIC_URL = "static/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))

@@ -15,3 +15,4 @@ if not SECRET_KEY:
 
 # The demo newsroom publishes in English and French, as NATO does (docs/translations.md).
 NEWSROOM_LANGUAGES = [("en", "English"), ("fr", "Français")]
+LANGUAGES = NEWSROOM_LANGUAGES
