@@ -24,3 +24,5 @@ urlpatterns = [
 
 # Uploaded media is not served from MEDIA_URL, not even in development: pictures of unpublished
 # items must stay unreachable, so they go only through the checking view `releases:picture-file`.
+
+handler404 = "releases.views.page_not_found"

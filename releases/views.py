@@ -495,6 +495,12 @@ def media_kit(request, kind, slug):
     return attachment_cache_headers(response, public=True)
 
 
+def page_not_found(request, exception):
+    """The 404 page (``handler404``), in the page's language; it is no page of the site in any language,
+    so it names no alternates and its language switch leads home (``not_found``)."""
+    return render(request, "404.html", {"not_found": True, "noindex": True}, status=404)
+
+
 def healthz(request):
     """For load balancers and the benchmark's ceiling: the full middleware stack, no database, a fixed answer."""
     return HttpResponse("ok", content_type="text/plain")

@@ -264,7 +264,13 @@ def test_every_marked_message_is_in_the_catalogue(tmp_path):
     assert extracted - committed == set(), "run `manage.py makemessages -l fr` and translate the new messages"
 
 
-def test_the_admin_is_in_the_language_its_user_chose(client, reviewer):
+@pytest.fixture
+def bilingual_admin(settings):
+    """A newsroom in English and French: its admin offers both (LANGUAGES follows NEWSROOM_LANGUAGES)."""
+    settings.NEWSROOM_LANGUAGES = settings.LANGUAGES = [("en", "English"), ("fr", "Français")]
+
+
+def test_the_admin_is_in_the_language_its_user_chose(client, reviewer, bilingual_admin):
     client.force_login(reviewer)
     assert 'lang="en' in client.get("/admin/").content.decode()
     response = client.post("/admin/language/", {"language": "fr", "next": "/admin/"})
@@ -275,10 +281,16 @@ def test_the_admin_is_in_the_language_its_user_chose(client, reviewer):
     assert "Langue" in page  # the chooser, from ours
 
 
-def test_the_admin_follows_the_browser_s_language_until_one_is_chosen(client, reviewer):
+def test_the_admin_follows_the_browser_s_language_until_one_is_chosen(client, reviewer, bilingual_admin):
     client.force_login(reviewer)
     page = client.get("/admin/", HTTP_ACCEPT_LANGUAGE="fr-BE,fr;q=0.9").content.decode()
     assert '<html lang="fr"' in page
+
+
+def test_a_one_language_newsroom_s_admin_stays_in_its_language(client, reviewer):
+    client.force_login(reviewer)
+    page = client.get("/admin/", HTTP_ACCEPT_LANGUAGE="fr-BE,fr;q=0.9").content.decode()
+    assert '<html lang="en' in page and "Déconnexion" not in page
 
 
 def test_public_pages_never_follow_the_cookie_or_the_browser(client, newsroom, settings):

@@ -324,3 +324,19 @@ def test_query_counts_stay_constant_with_translations(client, settings, writer, 
         translated(publish(make_release(author=writer), reviewer), writer, reviewer)
     after = {url: count_queries(client, url) for url in before}
     assert before == after
+
+
+def test_a_page_not_found_names_no_alternates_and_switches_to_each_home(client, writer):
+    """
+    The 404 page (templates/404.html, in the page's language) is no page of the site in any language:
+    no hreflang, and its switch leads to each language's home rather than echoing the missing address
+    (which, for a draft translation, is the draft's slug).
+    """
+    draft = translated(make_release(author=writer, title="Allied cooperation"), writer)
+    for url in (draft.get_absolute_url(), "/fr/sources/no-such-source/", "/sources/no-such-source/"):
+        response = client.get(url)
+        assert response.status_code == 404, url
+        page = response.content.decode()
+        assert HREFLANG.findall(page) == [], url
+        assert links_of(switch_of(page)) == {"en": ("/", url.startswith("/sources/")), "fr": ("/fr/", url.startswith("/fr/"))}, url
+        assert draft.slug not in page and "no-such-source" not in page, url

@@ -68,20 +68,21 @@ def page_languages(context):
     if known is not None:
         return known
     current = languages.active()
-    pages = same_page_in(request, context)
+    # A page not found is the same page in no language: every link of its switch leads home.
+    pages = {} if context.get("not_found") else same_page_in(request, context)
     query = request.GET.copy()
     for key in PAGING:
         query.pop(key, None)
     query = f"?{query.urlencode()}" if query and request.resolver_match.url_name not in ITEM_PAGES else ""
     switch = []
     for code, name in languages.languages():
-        if code == current:
+        if code == current and not context.get("not_found"):
             switch.append({"code": code, "name": name, "url": request.get_full_path(), "current": True, "same_page": True})
         elif code in pages:
             switch.append({"code": code, "name": name, "url": pages[code] + query, "current": False, "same_page": True})
         else:
             home = languages.reverse_in(code, "releases:home")
-            switch.append({"code": code, "name": name, "url": home, "current": False, "same_page": False})
+            switch.append({"code": code, "name": name, "url": home, "current": code == current, "same_page": False})
     alternates = []
     if len(pages) > 1 and current in pages and not context.get("noindex"):
         build = request.build_absolute_uri
