@@ -38,8 +38,7 @@ from django.contrib.postgres.search import (
 )
 from django.db import DatabaseError, connection, connections, models, transaction
 from django.db.models import Case, F, FloatField, Func, IntegerField, Lookup, TextField, Value, When
-from django.db.models.functions import Coalesce, Length, Replace
-from django.db.models.lookups import LessThanOrEqual
+from django.db.models.functions import Replace
 from django.utils import translation
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
@@ -56,7 +55,7 @@ SEARCH_FIELDS = {
 SQLITE_TITLE_WEIGHT = 10.0
 #: The PostgreSQL text search configuration created by the migration (English: the default and the fallback).
 POSTGRES_CONFIG = "newsroom_search"
-#: The configuration of each language with a stemmer of its own (migration 0013 adds French's).
+#: The configuration of each language with a stemmer of its own (migration 0014 adds French's).
 POSTGRES_CONFIGS = {"en": POSTGRES_CONFIG, "fr": "newsroom_search_fr"}
 #: Longer queries are cut to this many words: enough for any real search, cheap for the index.
 MAX_TERMS = 32
@@ -78,11 +77,6 @@ SNIPPET_WORDS = 30
 #: ``newest_matches``). Measured at a million items (docs/scale.md): 2,000 cost ~480 ms a kind,
 #: 200 about 60 ms, the newest rows' pages staying in memory from one search to the next.
 RANKED_MATCHES = 200
-#: How much of the body PostgreSQL's stored vector holds (weight C, below the summary's B): at a
-#: million items the full body's vectors filled 2 GB, most of it TOAST, and a search reads the vector
-#: of every row it checks (docs/scale.md). A word only further down the body is not found on
-#: PostgreSQL; the title and summary are whole. SQLite's FTS5 keeps the whole text.
-VECTOR_BODY_CHARACTERS = 1000
 #: A count of the matches stops here: "more than 200 results" costs no more than 200, and no
 #: more results than that of a kind are listed anyway.
 COUNT_LIMIT = RANKED_MATCHES
@@ -421,34 +415,12 @@ def _index_text(edition):
 
 
 def vector_for(model_name, config=POSTGRES_CONFIG):
-    """
-    The weighted document vector of a model on PostgreSQL, in ``config``: the
-    title as A, the other short fields (summary, and an advisory's venue and
-    place) as B, and the body's first ``VECTOR_BODY_CHARACTERS`` as C (migration
-    0014_search_lean; see ``VECTOR_BODY_CHARACTERS`` for why only those).
-    """
-    title_fields, other_fields = SEARCH_FIELDS[model_name]
-    short_fields = [name for name in other_fields if name != "body"]
+    """The weighted document vector of a model on PostgreSQL: the title as A, the rest as B, in ``config``."""
+    title_fields, body_fields = SEARCH_FIELDS[model_name]
     return (
         SearchVector(*title_fields, config=config, weight="A")
-        + SearchVector(*short_fields, config=config, weight="B")
-        + SearchVector(body_head("body"), config=config, weight="C")
+        + SearchVector(*body_fields, config=config, weight="B")
     )
-
-
-def body_head(name, length=None):
-    """
-    The first ``length`` (``VECTOR_BODY_CHARACTERS``) characters of a text field
-    in SQL, cut before a word that the limit would split: a half word in the
-    vector would be a word of its own that no document holds.
-    """
-    length = length or VECTOR_BODY_CHARACTERS
-    text = Coalesce(F(name), Value(""), output_field=TextField())
-    cut = Func(
-        Func(text, Value(length + 1), function="left", output_field=TextField()),
-        Value(r"\S+$"), Value(""), function="regexp_replace", output_field=TextField(),
-    )
-    return Case(When(LessThanOrEqual(Length(text), length), then=text), default=cut, output_field=TextField())
 
 
 # --- creating the tables (migration 0002_search) -----------------------------------------------------
@@ -484,7 +456,7 @@ def drop_tables(schema_editor, models):
 def create_postgres_config(schema_editor, name=POSTGRES_CONFIG, stemmer="english"):
     """
     A text search configuration: ``stemmer``'s stemming (English for the first,
-    French for migration 0013's), with accents folded first by ``unaccent`` when
+    French for migration 0014's), with accents folded first by ``unaccent`` when
     the server has it (it ships with PostgreSQL's contrib package). Without it the
     configuration is the plain language's and a warning says that
     accent-insensitive search is off.

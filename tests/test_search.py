@@ -252,25 +252,6 @@ def test_postgres_search_uses_the_gin_index(writer, reviewer):
         assert "Bitmap Index Scan on releases_release_search_vector" in matching.explain()
 
 
-@pytest.mark.postgres
-def test_postgres_indexes_the_title_and_summary_whole_and_the_start_of_the_body(client, writer, reviewer):
-    """The stored vector holds the body's first ``VECTOR_BODY_CHARACTERS`` (cut between words), below the summary."""
-    start = "The narwhal count rose. "
-    while len(start) < search.VECTOR_BODY_CHARACTERS - 4:
-        start += "ok "
-    # "zebrafish" straddles the limit: neither it nor the part of it before the limit is indexed.
-    body = start + "zebrafish " + "Filler words here. " * 100 + "The beluga count fell."
-    long_item = publish(make_release(author=writer, title="Annual report", summary="The walrus census.", body=body),
-                        reviewer)
-    assert found(client, "walrus") == found(client, "narwhal") == [long_item.get_absolute_url()]
-    assert found(client, "beluga") == found(client, "zebrafish") == found(client, "filler") == []
-    in_summary = publish(make_release(author=writer, title="Naval news", summary="The narwhal season.", body="Ships."),
-                         reviewer)
-    assert found(client, "narwhal") == [in_summary.get_absolute_url(), long_item.get_absolute_url()]
-    cut = search.ReleaseSearchEntry.objects.filter(edition=long_item).values_list("vector", flat=True).get()
-    assert "'narwhal'" in cut and "'ok'" in cut and "'beluga'" not in cut and "'zeb" not in cut
-
-
 # --- results that explain themselves ---------------------------------------------------------------
 
 HEADING = re.compile(r'<h2 id="latest-heading" class="results-heading">(.*?)</h2>', re.S)
