@@ -76,23 +76,50 @@ def build_calendar(advisories, request, name, description=None):
     An iCalendar document (bytes) with one VEVENT per advisory and the VTIMEZONEs
     they use; with no advisory, the newsroom's own VTIMEZONE, so that it is still
     a calendar (RFC 5545 asks for at least one component) that applications open.
+
+    The whole document is kept in the cache too, under a key made of the cache
+    keys of its events (``event_names``) and its header: the listed events are
+    still decided on every request (``advisories``), and a different list, or
+    any event changed, is a different key. A hit is then the keys' query and one
+    cache read, instead of one read per event and the VTIMEZONEs built again.
     """
+    keys, objects = event_keys(advisories)
+    names = event_names(keys, request)
+    zone = newsroom_zone()
+    name, description = normalise_text(name, multiline=False), description and one_line(description)
+    header = (settings.NEWSROOM_SITE_NAME, settings.NEWSROOM_CACHE_VERSION, name, description, zone.key)
+    # With no event the VTIMEZONE spans from today: the day is part of the key.
+    day = None if keys else timezone.localdate(timezone=zone)
+    whole = "ics-calendar:%d:%s" % (
+        EVENT_FORMAT, hashlib.sha256(repr((*header, day, [names[key] for key in keys])).encode()).hexdigest(),
+    )
+    body = cache.get(whole)
+    if body is None:
+        events = rendered_events(advisories, request, keys, names, objects)
+        body = assemble_calendar(events, name, description, zone, day)
+        cache.set(whole, body, timeout=CALENDAR_SECONDS)
+    return body
+
+
+#: How long a whole calendar document stays in the cache: a changed list of events is another key,
+#: so this only bounds how long an outdated one takes room (at a million items, about 1 MB each).
+CALENDAR_SECONDS = 3600
+
+
+def assemble_calendar(events, name, description, zone, today):
     calendar = Calendar()
     calendar.add("prodid", f"-//{settings.NEWSROOM_SITE_NAME}//Media advisories//EN")
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
-    name = normalise_text(name, multiline=False)
     calendar.add("name", name)
     calendar.add("x-wr-calname", name)
     if description:
-        calendar.add("description", one_line(description))
-        calendar.add("x-wr-caldesc", one_line(description))
-    zone = newsroom_zone()
+        calendar.add("description", description)
+        calendar.add("x-wr-caldesc", description)
     calendar.add("x-wr-timezone", zone.key)
     # How often a subscribed client should look again (RFC 7986, and the older Microsoft property).
     calendar.add("refresh-interval", timedelta(hours=1), parameters={"VALUE": "DURATION"})
     calendar.add("x-published-ttl", "PT1H")
-    events = rendered_events(advisories, request)
     if events:
         dates = [within_event_dates(row.event_date) for row, _ in events]
         # Each zone's rules from a little before the first event to a year after the last, within
@@ -102,7 +129,6 @@ def build_calendar(advisories, request, name, description=None):
         for key in sorted({row.time_zone for row, _ in events if row.event_time is not None}):
             calendar.add_component(Timezone.from_tzid(key, first_date=first, last_date=last))
     else:
-        today = timezone.localdate(timezone=zone)
         calendar.add_component(
             Timezone.from_tzid(zone.key, first_date=today - timedelta(days=7), last_date=today + timedelta(days=366)),
         )
@@ -134,24 +160,37 @@ def event_key(advisory):
     )
 
 
-def rendered_events(advisories, request):
+def event_keys(advisories):
     """
-    [(key, VEVENT bytes)] for ``advisories`` (a queryset, or a list of objects),
-    in their order. A queryset is read in two steps: the keys of all its rows
-    (a few columns), then, whole and with what they show, only the rows whose
-    event is not in the cache yet.
+    The ``EventKey`` of each of ``advisories`` (a queryset, or a list of objects),
+    in their order, and the objects by pk when they were given (else None): a
+    queryset is read for its keys only (a few columns).
     """
     if isinstance(advisories, QuerySet):
-        keys = [EventKey(row) for row in advisories.values_list(*EVENT_KEY_FIELDS)]
-        objects = None
-    else:
-        objects = {advisory.pk: advisory for advisory in advisories}
-        keys = [event_key(advisory) for advisory in objects.values()]
+        return [EventKey(row) for row in advisories.values_list(*EVENT_KEY_FIELDS)], None
+    objects = {advisory.pk: advisory for advisory in advisories}
+    return [event_key(advisory) for advisory in objects.values()], objects
+
+
+def event_names(keys, request):
+    """The cache key of each event's text: its ``EventKey`` and the site's address."""
     site = request.build_absolute_uri("/")
-    names = {
+    return {
         key: "ics:%d:%s" % (EVENT_FORMAT, hashlib.sha256(repr((site, settings.NEWSROOM_CACHE_VERSION, *key)).encode()).hexdigest())
         for key in keys
     }
+
+
+def rendered_events(advisories, request, keys=None, names=None, objects=None):
+    """
+    [(key, VEVENT bytes)] for ``advisories`` (a queryset, or a list of objects),
+    in their order: from the cache, and only the rows whose event is not in it
+    yet are read whole, with what they show, and rendered. ``keys``, ``names``
+    and ``objects`` are ``event_keys`` and ``event_names`` when already known.
+    """
+    if keys is None:
+        keys, objects = event_keys(advisories)
+    names = names if names is not None else event_names(keys, request)
     found = cache.get_many(list(names.values())) if names else {}
     missing = [key.pk for key in keys if names[key] not in found]
     if missing:

@@ -54,7 +54,7 @@ SEARCH_FIELDS = {
 SQLITE_TITLE_WEIGHT = 10.0
 #: The PostgreSQL text search configuration created by the migration (English: the default and the fallback).
 POSTGRES_CONFIG = "newsroom_search"
-#: The configuration of each language with a stemmer of its own (migration 0014 adds French's).
+#: The configuration of each language with a stemmer of its own (migration 0013 adds French's).
 POSTGRES_CONFIGS = {"en": POSTGRES_CONFIG, "fr": "newsroom_search_fr"}
 #: Longer queries are cut to this many words: enough for any real search, cheap for the index.
 MAX_TERMS = 32
@@ -451,7 +451,7 @@ def drop_tables(schema_editor, models):
 def create_postgres_config(schema_editor, name=POSTGRES_CONFIG, stemmer="english"):
     """
     A text search configuration: ``stemmer``'s stemming (English for the first,
-    French for migration 0014's), with accents folded first by ``unaccent`` when
+    French for migration 0013's), with accents folded first by ``unaccent`` when
     the server has it (it ships with PostgreSQL's contrib package). Without it the
     configuration is the plain language's and a warning says that
     accent-insensitive search is off.

@@ -6,11 +6,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from django.test import override_settings
+from django.core.cache import cache
+from django.test import RequestFactory, override_settings
 from django.urls import reverse
 from django.utils import timezone
 from icalendar import Calendar
 
+from releases import calendar
 from releases.importers import import_digest
 from releases.models import EVENT_DATE_MAX, EVENT_DATE_MIN, Advisory, ProgrammeEntry, Source
 from releases.text import normalise_text
@@ -284,6 +286,22 @@ def test_a_calendar_of_rendered_events_reads_only_their_keys(client, writer, rev
         second = client.get(reverse("releases:calendar"))
     assert second.content == first.content
     assert set(events_by_title(Calendar.from_ical(second.content))) == {"Briefing 0", "Briefing 1", "Briefing 2"}
+
+
+@override_settings(NEWSROOM_PAGE_CACHE=False)
+def test_the_same_events_make_one_cached_calendar(client, writer, reviewer, django_assert_num_queries):
+    """A calendar of events already assembled is one cache read: with every event's own text gone from
+    the cache, the second request still needs no query beyond the list's, and gives the same bytes."""
+    for number in range(3):
+        publish(make_advisory(author=writer, title=f"Briefing {number}", event_date=date.today() + timedelta(days=number)),
+                reviewer)
+    first = client.get(reverse("releases:calendar"))
+    keys, _ = calendar.event_keys(calendar.calendar_advisories())
+    request = RequestFactory().get("/")
+    cache.delete_many(list(calendar.event_names(keys, request).values()))
+    with django_assert_num_queries(1):
+        second = client.get(reverse("releases:calendar"))
+    assert second.content == first.content
 
 
 def test_a_renamed_source_shows_in_the_calendar_at_once(client, writer, reviewer):
