@@ -129,7 +129,7 @@ def generate(items, seed=2023, out=print):
             elif roll < 0.08:
                 published_at = now + timedelta(days=rng.randint(1, 30))
             row = {
-                "document": uuid.uuid4(), "version": 1, "state": state, "language": "en",
+                "document": uuid.uuid4(), "version": 1, "state": state,
                 "slug": f"{re.sub(r'[^a-z0-9]+', '-', title.lower())[:100].strip('-')}-{run}{i}",
                 "published_at": published_at, "revised_at": published_at, "public_updated_at": published_at,
                 "revision": 1, "change_note": "", "source_id": source.pk, "language": language,
