@@ -71,6 +71,7 @@ def generate(items, seed=2023, out=print):
     from django.contrib.auth import get_user_model
     from django.db import connection, transaction
 
+    from releases.languages import default_language
     from releases.models import EVENT_DURATION, Advisory, Contact, ProgrammeEntry, Release, Source
     from releases.text import render_body
     from releases.workflow import State
@@ -130,7 +131,7 @@ def generate(items, seed=2023, out=print):
                 "document": uuid.uuid4(), "version": 1, "state": state,
                 "slug": f"{re.sub(r'[^a-z0-9]+', '-', title.lower())[:100].strip('-')}-{run}{i}",
                 "published_at": published_at, "revised_at": published_at, "public_updated_at": published_at,
-                "revision": 1, "change_note": "", "source_id": source.pk,
+                "revision": 1, "change_note": "", "source_id": source.pk, "language": default_language(),
                 "title": title, "summary": paragraphs[0][:400], "body": body, "body_html": body_html,
                 "created_by_id": user.pk, "last_edited_by_id": user.pk, "created_at": now, "updated_at": now,
                 "withdrawn_at": now if state == State.WITHDRAWN else None,
