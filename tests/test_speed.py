@@ -126,6 +126,14 @@ def test_gunicorn_recycles_workers_rarely_and_at_staggered_times(monkeypatch):
     assert runpy.run_path(str(ROOT / "gunicorn.conf.py"))["accesslog"] is None
 
 
+def test_an_access_log_to_dev_null_is_not_formatted_at_all(monkeypatch):
+    """gunicorn formats every access-log line it is given a file for, /dev/null included."""
+    monkeypatch.setenv("GUNICORN_ACCESS_LOG", "/dev/null")
+    assert runpy.run_path(str(ROOT / "gunicorn.conf.py"))["accesslog"] is None
+    monkeypatch.setenv("GUNICORN_ACCESS_LOG", "/var/log/newsroom/access.log")
+    assert runpy.run_path(str(ROOT / "gunicorn.conf.py"))["accesslog"] == "/var/log/newsroom/access.log"
+
+
 def test_the_benchmark_sets_the_variables_gunicorn_reads():
     from bench.run import environment
 
