@@ -1,5 +1,6 @@
 """What a public GET costs: the page cache answers before the session, auth, CSRF and messages
 middleware, in one round trip; gunicorn's defaults don't recycle workers every few seconds."""
+import os
 import runpy
 from pathlib import Path
 
@@ -142,3 +143,27 @@ def test_the_benchmark_sets_the_variables_gunicorn_reads():
     for name in (n for n in env if n.startswith("GUNICORN_")):
         assert f'"{name}"' in config_text, name
     assert env["GUNICORN_ACCESS_LOG"] == "off"
+
+
+@pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="set REDIS_URL: the fast path's own Redis connection")
+def test_a_redis_connection_the_server_dropped_costs_no_error_and_no_stale_page(client, release, reviewer):
+    """The fast path keeps a connection of its own; Redis may close it (a restart, a timeout). The hit
+    in hand then goes through redis-py's client, the next one reconnects, and a withdrawal still shows."""
+    import redis
+    from django.core.cache import caches
+
+    url = release.get_absolute_url()
+    first = client.get(url)
+    assert client.get(url).content == first.content  # a hit, on the fast path's connection
+    client_id = id(caches["default"]._cache)
+    connection = middleware._redis[client_id][1]
+    connection.send_command("CLIENT", "ID")
+    own_id = connection.read_response()
+    redis.Redis.from_url(os.environ["REDIS_URL"]).client_kill_filter(_id=own_id)
+    again = client.get(url)
+    assert again.status_code == 200 and again.content == first.content
+    assert client.get(url).content == first.content
+    assert middleware._redis[client_id][1].send_command("CLIENT", "ID") is None  # connected again
+    assert middleware._redis[client_id][1].read_response() != own_id
+    release.withdraw(reviewer, "Issued in error.")
+    assert "has been withdrawn" in client.get(url).content.decode()
