@@ -127,14 +127,12 @@ class PageCacheMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if not shareable_request(request):
-            return self.get_response(request)
+        if not shareable_request(request) or not public_view(request.path_info):
+            return self.get_response(request)  # not a public_cache view: no round trip for it
         try:
             request.get_host()  # an unknown Host goes down the stack, to its 400
         except DisallowedHost:
             return self.get_response(request)
-        if not public_view(request.path_info):
-            return self.get_response(request)  # not a public_cache view: no round trip for it
         from releases.caching import STATE_KEY
 
         key = page_key(request)
