@@ -1,5 +1,6 @@
 """What a public GET costs: the page cache answers before the session, auth, CSRF and messages
 middleware, in one round trip; gunicorn's defaults don't recycle workers every few seconds."""
+import os
 import runpy
 from pathlib import Path
 
@@ -126,6 +127,14 @@ def test_gunicorn_recycles_workers_rarely_and_at_staggered_times(monkeypatch):
     assert runpy.run_path(str(ROOT / "gunicorn.conf.py"))["accesslog"] is None
 
 
+def test_an_access_log_to_dev_null_is_not_formatted_at_all(monkeypatch):
+    """gunicorn formats every access-log line it is given a file for, /dev/null included."""
+    monkeypatch.setenv("GUNICORN_ACCESS_LOG", "/dev/null")
+    assert runpy.run_path(str(ROOT / "gunicorn.conf.py"))["accesslog"] is None
+    monkeypatch.setenv("GUNICORN_ACCESS_LOG", "/var/log/newsroom/access.log")
+    assert runpy.run_path(str(ROOT / "gunicorn.conf.py"))["accesslog"] == "/var/log/newsroom/access.log"
+
+
 def test_the_benchmark_sets_the_variables_gunicorn_reads():
     from bench.run import environment
 
@@ -134,3 +143,27 @@ def test_the_benchmark_sets_the_variables_gunicorn_reads():
     for name in (n for n in env if n.startswith("GUNICORN_")):
         assert f'"{name}"' in config_text, name
     assert env["GUNICORN_ACCESS_LOG"] == "off"
+
+
+@pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="set REDIS_URL: the fast path's own Redis connection")
+def test_a_redis_connection_the_server_dropped_costs_no_error_and_no_stale_page(client, release, reviewer):
+    """The fast path keeps a connection of its own; Redis may close it (a restart, a timeout). The hit
+    in hand then goes through redis-py's client, the next one reconnects, and a withdrawal still shows."""
+    import redis
+    from django.core.cache import caches
+
+    url = release.get_absolute_url()
+    first = client.get(url)
+    assert client.get(url).content == first.content  # a hit, on the fast path's connection
+    client_id = id(caches["default"]._cache)
+    connection = middleware._redis[client_id][1]
+    connection.send_command("CLIENT", "ID")
+    own_id = connection.read_response()
+    redis.Redis.from_url(os.environ["REDIS_URL"]).client_kill_filter(_id=own_id)
+    again = client.get(url)
+    assert again.status_code == 200 and again.content == first.content
+    assert client.get(url).content == first.content
+    assert middleware._redis[client_id][1].send_command("CLIENT", "ID") is None  # connected again
+    assert middleware._redis[client_id][1].read_response() != own_id
+    release.withdraw(reviewer, "Issued in error.")
+    assert "has been withdrawn" in client.get(url).content.decode()
