@@ -44,11 +44,15 @@ PUBLIC = "newsroom_public_cache"
 #: The request headers that can make a stored page's answer a 304 or a 412.
 CONDITIONAL = ("HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE", "HTTP_IF_MATCH", "HTTP_IF_UNMODIFIED_SINCE")
 
-#: Per cache client: (the process id, a Redis connection of this process's own).
+#: Per cache client: (the process id, a Redis connection of this process's own). Django's cache
+#: handler gives each thread its own cache client, so each thread of a threaded server (runserver,
+#: gthread) has its own connection too: never one reply read by two requests.
 _redis = {}
 #: The public state as last read, with the bytes it was read from: the same bytes are the same state,
 #: and unpickling it (a few dozen datetimes and strings) costs more than comparing them.
-_state_read = [None, None]
+#: One tuple, replaced whole: threads of one process (runserver, gthread) never pair one read's bytes
+#: with another's state.
+_state_read = (None, None)
 
 
 def redis_round_trip(keys):
@@ -58,6 +62,7 @@ def redis_round_trip(keys):
     not put through the cache's memcached-compatibility check, which only warns. The first key is the
     public state's: while Redis returns the same bytes for it, the object read from them last time is
     returned."""
+    global _state_read
     backend = caches["default"]
     client = getattr(backend, "_cache", None)
     if client is None or not hasattr(client, "_get_connection_pool"):
@@ -65,11 +70,12 @@ def redis_round_trip(keys):
         return [found.get(key) for key in keys]
     values = _mget(client, [backend.make_key(key) for key in keys])
     first = values[0]
-    if first is not None and first == _state_read[0]:
-        state = _state_read[1]
+    known = _state_read
+    if first is not None and first == known[0]:
+        state = known[1]
     else:
         state = None if first is None else client._serializer.loads(first)
-        _state_read[:] = first, state
+        _state_read = (first, state)
     return [state, *(None if value is None else client._serializer.loads(value) for value in values[1:])]
 
 
