@@ -82,6 +82,17 @@ def zone_abbreviation(value):
     return ZONE_ABBREVIATIONS.get(_language(), {}).get(name, name)
 
 
+def zone_city(zone_name=None):
+    """'Brussels' / 'Bruxelles': the city a zone is named after (the newsroom's by default), in the active
+    language, from the Unicode CLDR's exemplar cities (through Babel)."""
+    from babel.dates import get_timezone_location
+
+    try:
+        return get_timezone_location(zone_name or settings.NEWSROOM_TIME_ZONE, locale=_language(), return_city=True)
+    except LookupError:  # a zone or language the CLDR doesn't know: the zone's own last part
+        return (zone_name or settings.NEWSROOM_TIME_ZONE).rsplit("/", 1)[-1].replace("_", " ")
+
+
 def written_range(start, end):
     """'17:30–18:30' / '17 h 30 – 18 h 30': two already written times."""
     return _written("range").format(start=start, end=end)

@@ -32,9 +32,13 @@ def frequency_label(value):
     from django.conf import settings
 
     if value == Frequency.DAILY:
-        place = settings.NEWSROOM_TIME_ZONE.rsplit("/", 1)[-1].replace("_", " ")
+        from datetime import time
+
+        from releases import localtime
+
+        written = localtime.written_time(time.fromisoformat(settings.NEWSROOM_DIGEST_TIME))
         return _("%(digest)s, at %(time)s %(place)s time") % {
-            "digest": Frequency.DAILY.label, "time": settings.NEWSROOM_DIGEST_TIME, "place": place}
+            "digest": Frequency.DAILY.label, "time": written, "place": localtime.zone_city()}
     return Frequency(value).label
 
 

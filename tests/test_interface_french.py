@@ -313,3 +313,12 @@ def test_an_admin_request_leaves_the_next_request_in_the_default_language(client
     client.force_login(reviewer)
     client.get("/admin/", HTTP_ACCEPT_LANGUAGE="fr")
     assert translation.get_language() == settings.LANGUAGE_CODE
+
+
+def test_the_daily_digest_s_time_is_written_the_french_way(settings):
+    from subscriptions.models import Frequency, frequency_label
+
+    settings.NEWSROOM_DIGEST_TIME = "08:00"
+    assert frequency_label(Frequency.DAILY) == "A daily digest, at 08:00 Brussels time"
+    with translation.override("fr"):
+        assert frequency_label(Frequency.DAILY) == f"Une synthèse quotidienne, à 8{NBSP}h{NBSP}00, heure de Bruxelles"
