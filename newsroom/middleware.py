@@ -294,7 +294,11 @@ class AdminLocaleMiddleware:
     def __call__(self, request):
         if not request.path_info.startswith(admin_prefix()):
             return self.get_response(request)
-        language = translation.get_language_from_request(request)
+        from releases import languages
+
+        # The default language is the newsroom's own variant of it (LANGUAGE_CODE, "en-gb"): a browser
+        # asking for en-US must not get American date formats, which read 08/11/2030 as 11 August.
+        language = languages.django_language(translation.get_language_from_request(request))
         with translation.override(language):
             request.LANGUAGE_CODE = translation.get_language()
             response = self.get_response(request)

@@ -322,3 +322,14 @@ def test_the_daily_digest_s_time_is_written_the_french_way(settings):
     assert frequency_label(Frequency.DAILY) == "A daily digest, at 08:00 Brussels time"
     with translation.override("fr"):
         assert frequency_label(Frequency.DAILY) == f"Une synthèse quotidienne, à 8{NBSP}h{NBSP}00, heure de Bruxelles"
+
+
+def test_an_american_browser_keeps_the_newsroom_s_british_formats_in_the_admin(client, reviewer):
+    """
+    The admin follows the browser's language, but English is the newsroom's English (LANGUAGE_CODE,
+    en-gb): a browser asking for en-US must not turn 08/11/2030 into 11 August in the date fields.
+    """
+    client.force_login(reviewer)
+    response = client.get("/admin/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert '<html lang="en-gb"' in response.content.decode()
+    assert response["Content-Language"] == "en-gb"

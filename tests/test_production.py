@@ -298,8 +298,8 @@ def test_gunicorn_reads_the_documented_access_log_name_and_the_other_spelling(mo
         monkeypatch.delenv(name, raising=False)
     config = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
     assert (config["accesslog"], config["errorlog"]) == ("-", "-")  # standard output and standard error
-    monkeypatch.setenv("GUNICORN_ACCESSLOG", "/dev/null")
-    assert runpy.run_path(str(ROOT / "gunicorn.conf.py"))["accesslog"] == "/dev/null"
+    monkeypatch.setenv("GUNICORN_ACCESSLOG", "/var/log/newsroom/bench-access.log")
+    assert runpy.run_path(str(ROOT / "gunicorn.conf.py"))["accesslog"] == "/var/log/newsroom/bench-access.log"
     monkeypatch.setenv("GUNICORN_ACCESS_LOG", "/var/log/newsroom/access.log")
     assert runpy.run_path(str(ROOT / "gunicorn.conf.py"))["accesslog"] == "/var/log/newsroom/access.log"
 
