@@ -24,6 +24,11 @@ HTML depends on, so anything that changes makes a new key and the old one just e
   picture, document, public contact, programme entry and an advisory's public follow-up release,
   each by every stored value of its row (``body_key``), all of them already fetched by the view.
 
+A list page (home, a source's, a topic's) need not read its editions at all when their entries are
+in the cache: the list's key query reads, beside each entry's place in the list, what its key
+depends on (``STAMP_FIELDS``; ``Stamp``), one more query reads the page's lead pictures, and only
+an entry whose HTML is missing has its edition read in full (``listed_entries``).
+
 Search results carry highlighted titles and passages for the words searched: those entries are
 rendered each time, never cached. A staff preview, and any edition not public right now, is
 rendered each time and never stored.
@@ -31,9 +36,11 @@ rendered each time and never stored.
 import hashlib
 from functools import cache
 from pathlib import Path
+from types import SimpleNamespace
 
 from django.conf import settings
 from django.core.cache import cache as default_cache
+from django.db.models import Q
 from django.template import engines
 from django.template.loader import get_template
 from django.utils import timezone, translation
@@ -113,6 +120,91 @@ def body_key(item):
     return edition_key("body", item, *shows)
 
 
+#: What ``edition_key`` reads of an edition besides its place in a list (``published_at``, pk), per kind: a
+#: list's key query reads these too (``views.ListedNewestFirst``), so a cached entry needs no other read.
+STAMP_FIELDS = {
+    "release": (
+        "version", "revision", "state", "withdrawn_at", "public_updated_at", "updated_at", "source_id",
+        "source__updated_at",
+    ),
+}
+STAMP_FIELDS["advisory"] = (*STAMP_FIELDS["release"], "event_date", "time_zone")
+
+
+class Stamp:
+    """
+    An edition as its entry's key sees it, read as values in the list's key query rather than as a
+    model instance: ``entry_key(stamp)`` is ``entry_key(edition)`` (``tests/test_fragments.py``). It
+    also has what a list's cursors read (``paging.encode_cursor``), and, once resolved, ``html``.
+    """
+
+    def __init__(self, kind, pk, published_at, values, lead_picture):
+        self.kind, self.pk, self.published_at, self.lead_picture = kind, pk, published_at, lead_picture
+        stamps = dict(zip(STAMP_FIELDS[kind], values))
+        self.version, self.revision, self.state = stamps["version"], stamps["revision"], stamps["state"]
+        self.withdrawn_at, self.public_updated_at = stamps["withdrawn_at"], stamps["public_updated_at"]
+        self.updated_at = stamps["updated_at"]
+        self.source = SimpleNamespace(pk=stamps["source_id"], updated_at=stamps["source__updated_at"])
+        self.event_date, self.time_zone = stamps.get("event_date"), stamps.get("time_zone")
+        self.html = None
+
+    def event_status(self, now=None):
+        from .models import event_status
+
+        return event_status(self.event_date, self.time_zone, now)
+
+
+def lead_pictures(keys):
+    """The lead picture of each (kind, pk) in ``keys``, in one query: as ``Illustrated.lead_picture`` picks it."""
+    from .models import Picture
+
+    wanted = Q(pk__in=[])
+    for kind in ("release", "advisory"):
+        pks = [pk for key_kind, pk in keys if key_kind == kind]
+        if pks:
+            wanted |= Q(**{f"{kind}_id__in": pks})
+    found = {}
+    for picture in Picture.objects.filter(wanted, is_lead=True):  # in the pictures' own order, as the prefetch
+        key = ("release", picture.release_id) if picture.release_id else ("advisory", picture.advisory_id)
+        found.setdefault(key, picture)
+    return found
+
+
+def listed_entries(rows, fetch, cache=default_cache):
+    """
+    A list page's entries, each a ``Stamp`` with its ``html``, in order, from the list's key rows
+    ``(kind, pk, published_at, stamp values)``: the entries found in one ``get_many``; for the others
+    ``fetch(kind, pks)`` reads their editions in full (a dict by pk: one query per kind, the public
+    querysets), which are rendered and stored in one ``set_many``. An edition gone from ``fetch``'s
+    answer (withdrawn in between) is left out.
+    """
+    pictures = lead_pictures([(kind, pk) for kind, pk, *_ in rows]) if rows else {}
+    stamps = [Stamp(kind, pk, published_at, values, pictures.get((kind, pk))) for kind, pk, published_at, values in rows]
+    keys = [entry_key(stamp) for stamp in stamps]
+    found = cache.get_many(keys) if keys else {}
+    missing = [stamp for stamp, key in zip(stamps, keys) if key not in found]
+    editions = {}
+    for kind in {stamp.kind for stamp in missing}:
+        fetched = fetch(kind, [stamp.pk for stamp in missing if stamp.kind == kind])
+        editions.update({(kind, pk): edition for pk, edition in fetched.items()})
+    rendered = {}
+    for stamp, key in zip(stamps, keys):
+        if key in found:
+            stamp.html = found[key]
+        elif (stamp.kind, stamp.pk) in editions:
+            edition = editions[stamp.kind, stamp.pk]
+            stamp.html = str(render_entry(edition))
+            # Stored under the key of the edition as read and rendered, should it have changed since the key query.
+            rendered[entry_key(edition)] = stamp.html
+    if rendered:
+        cache.set_many(rendered, TIMEOUT)
+    # Stored HTML, escaped once when it was rendered: safe as it is, never escaped again.
+    entries = [stamp for stamp in stamps if stamp.html is not None]
+    for stamp in entries:
+        stamp.html = mark_safe(stamp.html)
+    return entries
+
+
 def is_cacheable(entry):
     """Not a search result: its highlighting depends on the words searched."""
     return not (getattr(entry, "title_html", "") or getattr(entry, "snippet_html", ""))
@@ -125,6 +217,8 @@ def render_entry(entry):
 def rendered_entries(entries, cache=default_cache):
     """The HTML of each entry, in order: cached ones in one round trip, the rest rendered and stored in one."""
     entries = list(entries)
+    if all(isinstance(entry, Stamp) for entry in entries):
+        return [entry.html for entry in entries]  # a list page's, resolved by ``listed_entries``
     keys = {index: entry_key(entry) for index, entry in enumerate(entries) if is_cacheable(entry)}
     found = cache.get_many(keys.values()) if keys else {}
     html, missing = [], {}

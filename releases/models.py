@@ -40,6 +40,14 @@ class EventStatus(models.TextChoices):
     PAST = "past", _("Past")
 
 
+def event_status(event_date, time_zone, now=None):
+    """Upcoming, today or past: an event's date against today's date in the event's own zone."""
+    today = timezone.localdate(now or timezone.now(), zoneinfo.ZoneInfo(time_zone))
+    if event_date > today:
+        return EventStatus.UPCOMING
+    return EventStatus.TODAY if event_date == today else EventStatus.PAST
+
+
 def time_zone_choices():
     return [(name, name) for name in sorted(zoneinfo.available_timezones())]
 
@@ -495,10 +503,7 @@ class Advisory(HasContacts, Teaser, Illustrated, HasTopics, Publishable):
 
     def event_status(self, now=None):
         """Upcoming, today or past: the event's date against today's date in the event's own zone."""
-        today = timezone.localdate(now or timezone.now(), zoneinfo.ZoneInfo(self.time_zone))
-        if self.event_date > today:
-            return EventStatus.UPCOMING
-        return EventStatus.TODAY if self.event_date == today else EventStatus.PAST
+        return event_status(self.event_date, self.time_zone, now)
 
     @property
     def is_past(self):

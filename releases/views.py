@@ -14,7 +14,7 @@ from django.utils.decorators import method_decorator
 from django.utils.text import slugify
 from django.views.generic import DetailView, ListView, TemplateView
 
-from . import calendar, documents, events, languages, paging, pictures, search, topics, vcard
+from . import calendar, documents, events, fragments, languages, paging, pictures, search, topics, vcard
 from .caching import public_cache
 from .filters import EventFilter, NewsroomFilter
 from .models import Advisory, Contact, Document, Picture, Release, Source, Topic
@@ -60,25 +60,52 @@ class NewestFirst:
 
     def __getitem__(self, index):
         start, stop = index.start or 0, index.stop
-        keys = heapq.merge(
+        width = len(self.fields)
+        rows = heapq.merge(
             *(
-                # (…, published_at, kind, pk): the list's order, ties broken by kind then pk,
-                # as paging.beyond() expects.
-                [(*row[:-1], kind, row[-1]) for row in self.order(queryset).values_list(*self.fields)[:stop]]
+                # (…, published_at, kind, pk, the row): the list's order, ties broken by kind then pk,
+                # as paging.beyond() expects; the row's further columns (``columns``) are never compared.
+                [
+                    (*row[: width - 1], kind, row[width - 1], row)
+                    for row in self.order(queryset).values_list(*self.fields, *self.columns(kind))[:stop]
+                ]
                 for kind, queryset in self.ordered.items()
             ),
             reverse=self.descending,
         )
-        keys = [(key[-2], key[-1]) for key in itertools.islice(keys, start, stop)]
+        return self.entries([(key[-3], key[-2], key[-1]) for key in itertools.islice(rows, start, stop)])
+
+    def columns(self, kind):
+        """What the key query reads besides ``fields``, for ``entries``."""
+        return ()
+
+    def entries(self, keys):
+        """The page's items from its ``(kind, pk, row)`` keys, in order: read in one query per kind."""
         fetched = {
-            kind: self.fetch(queryset).in_bulk([pk for key_kind, pk in keys if key_kind == kind])
+            kind: self.fetch(queryset).in_bulk([pk for key_kind, pk, _ in keys if key_kind == kind])
             for kind, queryset in self.querysets.items()
         }
-        return [fetched[kind][pk] for kind, pk in keys if pk in fetched[kind]]
+        return [fetched[kind][pk] for kind, pk, _ in keys if pk in fetched[kind]]
 
     def fetch(self, queryset):
         """The query that reads the page's items."""
         return for_list(queryset)
+
+
+class ListedNewestFirst(NewestFirst):
+    """
+    The list pages' merged list (home, a source's, a topic's): its entries come as their HTML
+    (``fragments.listed_entries``). The key query reads what each entry's key depends on too, so an
+    entry already in the cache costs no read of its edition; the others are read in full and rendered.
+    """
+
+    def columns(self, kind):
+        return fragments.STAMP_FIELDS[kind]
+
+    def entries(self, keys):
+        width = len(self.fields)
+        rows = [(kind, pk, row[width - 2], row[width:]) for kind, pk, row in keys]
+        return fragments.listed_entries(rows, lambda kind, pks: self.fetch(self.querysets[kind]).in_bulk(pks))
 
 
 class BestMatchFirst(NewestFirst):
@@ -151,7 +178,7 @@ class NewsroomListMixin:
             # A list shows the page's language's items (``in_language``: /fr/ the French ones); a search
             # looks in every language, the page's first (``search.visitor_language_first``).
             page = paging.cursor_page(
-                NewestFirst, releases.in_language(), advisories.in_language(), size,
+                ListedNewestFirst, releases.in_language(), advisories.in_language(), size,
                 before=self.request.GET.get("before"), after=self.request.GET.get("after"),
             )
         chips = filterset.chips()
@@ -217,7 +244,8 @@ class HomeView(NewsroomListMixin, TemplateView):
         if self.request.GET:
             # A filtered or later page is about the list; the upcoming box belongs to the front page.
             return context
-        context["upcoming"] = for_list(events.upcoming(Advisory.objects.published().in_language()))[:5]
+        # The box shows each event's title, time and place: no source, no picture.
+        context["upcoming"] = events.upcoming(Advisory.objects.published().in_language()).defer("body", "body_html")[:5]
         return context
 
 

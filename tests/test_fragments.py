@@ -75,17 +75,56 @@ def test_a_page_of_entries_is_one_cache_round_trip(client, writer, reviewer, mon
     assert [len(keys) for keys in calls] == [3, 3], "each page reads its entries in one get_many"
 
 
-def test_the_cached_entries_cost_the_same_queries(client, writer, reviewer, entry_renders, monkeypatch):
-    for n in range(3):
-        publish(make_release(title=f"Release {n}", author=writer), reviewer)
-    home(client)  # the public state and the entries stored
+def edition_reads(queries):
+    """The queries that read an edition's text (a list's key query reads its stamps, never its title)."""
+    return [q["sql"] for q in queries if re.search(r'"releases_(release|advisory)"\."title"', q["sql"])]
+
+
+def test_cached_entries_cost_no_read_of_their_editions(client, writer, reviewer, entry_renders, monkeypatch):
+    source = make_source(name="Quiet Office")
+    release = publish(make_release(source=source, title="Release", author=writer), reviewer)
+    make_picture(release, is_lead=True)
+    publish(make_advisory(source=source, title="Advisory", author=writer), reviewer)
+    url = source.get_absolute_url()  # a list without the home page's box of upcoming events
+    client.get(url)  # the public state and the entries stored
     with CaptureQueriesContext(connection) as hit:
-        home(client)
+        assert "Advisory" in client.get(url).content.decode()
     monkeypatch.setattr(fragments, "template_version", lambda: "a-new-deploy")
     with CaptureQueriesContext(connection) as miss:
-        home(client)
-    assert len(entry_renders) == 6
-    assert len(hit) == len(miss)
+        assert "Advisory" in client.get(url).content.decode()
+    assert len(entry_renders) == 4
+    assert edition_reads(hit) == [], "a cached entry's edition was read in full"
+    assert len(edition_reads(miss)) == 2, "each kind's missing entries are read in one query"
+    assert len(miss) == len(hit) + 4, "a miss reads each kind's editions and their pictures; a hit neither"
+
+
+def test_a_listed_stamp_has_its_editions_key(writer, reviewer):
+    """The list's key query reads every stamp the key names: a stamp's key is its edition's."""
+    from releases.models import Advisory, Release
+    from releases.views import ListedNewestFirst, for_list
+
+    release = publish(make_release(title="Pictured", author=writer), reviewer)
+    make_picture(release, alt_text="Novák in Chișinău", is_lead=True)
+    make_picture(release, alt_text="Not the lead")
+    publish(make_release(title="Plain", author=writer), reviewer)
+    publish(make_advisory(title="Briefing", author=writer), reviewer)
+    stamps = ListedNewestFirst(Release.objects.published(), Advisory.objects.published())[:10]
+    assert len(stamps) == 3
+    models = {"release": Release, "advisory": Advisory}
+    for stamp in stamps:
+        edition = for_list(models[stamp.kind].objects.published()).get(pk=stamp.pk)
+        assert fragments.entry_key(stamp) == fragments.entry_key(edition)
+        assert stamp.html and stamp.html == fragments.render_entry(edition)
+
+
+def test_an_edition_gone_before_it_is_read_is_left_out(writer, reviewer):
+    from releases.models import Release
+
+    edition = publish(make_release(title="Withdrawn meanwhile", author=writer), reviewer)
+    stamps = Release.objects.filter(pk=edition.pk).values_list(*fragments.STAMP_FIELDS["release"]).get()
+    rows = [("release", edition.pk, edition.published_at, stamps)]
+    assert fragments.listed_entries(rows, lambda kind, pks: {}) == []
+    assert [entry.pk for entry in fragments.listed_entries(rows, lambda kind, pks: {edition.pk: edition})] == [edition.pk]
 
 
 def test_a_new_edition_renders_a_new_entry(client, writer, reviewer, entry_renders):
