@@ -185,6 +185,8 @@ def public_cache(view):
     @wraps(view)
     def cached_view(request, *args, **kwargs):
         state = PublicState.current()
+        # What the page's fragments keyed by the public state read (``fragments.filters_key``).
+        request.public_state = state
         authenticated = request.user.is_authenticated
         # A logged-in reader's copy is kept apart, in case pages ever differ for staff.
         etag = state.etag(authenticated)

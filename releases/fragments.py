@@ -205,6 +205,25 @@ def listed_entries(rows, fetch, cache=default_cache):
     return entries
 
 
+def filters_key(request, filterset, page_source=None):
+    """
+    The cache key of a list's filter form while it shows no filter (``includes/filters.html``), or
+    "" where it must be rendered: a form with any filter given (a search, a source chosen, a wrong
+    date: its values and errors are the visitor's, and kept they would let anyone fill the cache),
+    or a request outside ``caching.public_cache``. The form is otherwise a function of the sources
+    (the choices), the form's class, the page's source (a source's page leaves its own field out),
+    the language, the zone and the templates; the sources are among the facts of the public state
+    (``caching.PublicState``, which a rename or a deletion moves), so its ETag stands for them.
+    """
+    state = getattr(request, "public_state", None)
+    if state is None or filterset is None or any(name in request.GET for name in filterset.form.fields):
+        return ""
+    return ":".join(map(str, (
+        template_version(), state.etag_base, type(filterset).__name__, page_source.pk if page_source else "-",
+        translation.get_language(), timezone.get_current_timezone_name(),
+    )))
+
+
 def is_cacheable(entry):
     """Not a search result: its highlighting depends on the words searched."""
     return not (getattr(entry, "title_html", "") or getattr(entry, "snippet_html", ""))

@@ -247,3 +247,73 @@ def test_a_scheduled_edition_is_not_listed_before_its_time(client, writer, revie
     assert "Not yet" not in home(client)
     with time_machine.travel(at + timedelta(minutes=1)):
         assert "Not yet" in home(client)
+
+
+@pytest.fixture
+def form_renders():
+    """How many times the filter form has been rendered."""
+    rendered = []
+
+    def count(sender, template, context, **kwargs):
+        if template.name == "releases/includes/filters_form.html":
+            rendered.append(template.name)
+
+    template_rendered.connect(count)
+    yield rendered
+    template_rendered.disconnect(count)
+
+
+def source_options(page):
+    """The values of the filter form's source choices ([] where the form has no source field)."""
+    form = page.split('<form class="filters"')[1].split("</form>")[0]
+    select = re.search(r'<select name="source".*?</select>', form, re.S)
+    return re.findall(r'<option value="([^"]*)"', select[0]) if select else []
+
+
+def test_the_unfiltered_filter_form_is_rendered_once(client, writer, reviewer, form_renders):
+    make_source(name="Europol")
+    assert "europol" in source_options(home(client))
+    home(client)
+    client.get(reverse("releases:home") + "?before=1700000000000000.r1")  # a later page: the same form
+    assert len(form_renders) == 1
+
+
+def test_a_filtered_form_is_the_visitors_own_and_never_kept(client, writer, reviewer, form_renders):
+    make_source(name="Europol")
+    make_source(name="NATO")
+    for query in ("?source=nato", "?source=nato", "?q=", "?date_from=0001-01-01"):
+        page = client.get(reverse("releases:home") + query).content.decode()
+        form = page.split('<form class="filters"')[1].split("</form>")[0]
+        if query == "?source=nato":
+            assert '<option value="nato" selected>' in form
+        if "date_from" in query:
+            assert "Give a date between" in form
+    assert len(form_renders) == 4
+    assert '<option value="nato" selected>' not in home(client), "a visitor's choice was served to another"
+
+
+def test_the_filter_form_follows_a_source_renamed_added_or_deleted(client, form_renders):
+    source = make_source(name="Old Ministry")
+    gone = make_source(name="Closed Office")
+    assert source_options(home(client)) == ["", "closed-office", "old-ministry"]
+    source.name, source.slug = "Ministerul Afacerilor Externe, Chișinău", "mae"
+    source.save()
+    page = home(client)
+    assert "Ministerul Afacerilor Externe, Chișinău" in page and source_options(page) == ["", "closed-office", "mae"]
+    gone.delete()
+    assert source_options(home(client)) == ["", "mae"]
+    make_source(name="Europol")
+    assert source_options(home(client)) == ["", "europol", "mae"]
+
+
+def test_each_page_kind_and_language_has_its_own_form(client, settings, form_renders):
+    settings.NEWSROOM_LANGUAGES = [("en", "English"), ("fr", "Français")]
+    source = make_source(name="Europol")
+    assert "europol" in source_options(home(client))
+    assert source_options(client.get(source.get_absolute_url()).content.decode()) == [], "a source's page lists no sources"
+    events = client.get(reverse("releases:events")).content.decode()
+    assert 'name="month"' in events and 'name="kind"' not in events
+    french = client.get("/fr/").content.decode()
+    assert "Toutes les sources" in french and "All sources" not in french
+    assert "All sources" in home(client)
+    assert len(form_renders) == 4

@@ -83,6 +83,14 @@ def entry_fragments(entries):
 
 
 @register.simple_tag(takes_context=True)
+def filters_fragment_key(context):
+    """The filter form's cache key, or "" when it must be rendered (see ``releases.fragments.filters_key``)."""
+    from .. import fragments
+
+    return fragments.filters_key(context.get("request"), context.get("filter"), context.get("source"))
+
+
+@register.simple_tag(takes_context=True)
 def edition_body(context, template_name):
     """The page's body (``template_name``, in the page's context), rendered once per edition (see ``releases.fragments``)."""
     from .. import fragments
