@@ -205,23 +205,34 @@ def listed_entries(rows, fetch, cache=default_cache):
     return entries
 
 
+def state_key(request, *parts):
+    """
+    The key of a fragment that is a function of what the public sees as a whole (``parts`` name
+    the fragment and what else it depends on): the public state's ETag (``caching.PublicState``,
+    which moves with every publication, withdrawal, source or contact change and event status, as
+    the page cache's does), the language, the zone and the templates. "" outside
+    ``caching.public_cache``, where there is no state: render it.
+    """
+    state = getattr(request, "public_state", None)
+    if state is None:
+        return ""
+    return ":".join(map(str, (
+        template_version(), state.etag_base, translation.get_language(), timezone.get_current_timezone_name(), *parts,
+    )))
+
+
 def filters_key(request, filterset, page_source=None):
     """
     The cache key of a list's filter form while it shows no filter (``includes/filters.html``), or
     "" where it must be rendered: a form with any filter given (a search, a source chosen, a wrong
-    date: its values and errors are the visitor's, and kept they would let anyone fill the cache),
-    or a request outside ``caching.public_cache``. The form is otherwise a function of the sources
-    (the choices), the form's class, the page's source (a source's page leaves its own field out),
-    the language, the zone and the templates; the sources are among the facts of the public state
-    (``caching.PublicState``, which a rename or a deletion moves), so its ETag stands for them.
+    date: its values and errors are the visitor's, and kept they would let anyone fill the cache).
+    The form is otherwise a function of the sources (the choices: among the public state's facts,
+    which a rename or a deletion moves), the form's class and the page's source (a source's page
+    leaves its own field out).
     """
-    state = getattr(request, "public_state", None)
-    if state is None or filterset is None or any(name in request.GET for name in filterset.form.fields):
+    if filterset is None or any(name in request.GET for name in filterset.form.fields):
         return ""
-    return ":".join(map(str, (
-        template_version(), state.etag_base, type(filterset).__name__, page_source.pk if page_source else "-",
-        translation.get_language(), timezone.get_current_timezone_name(),
-    )))
+    return state_key(request, "filters", type(filterset).__name__, page_source.pk if page_source else "-")
 
 
 def is_cacheable(entry):

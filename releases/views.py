@@ -11,6 +11,7 @@ from django.http import FileResponse, Http404, HttpResponse, HttpResponsePermane
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.decorators import method_decorator
+from django.utils.functional import SimpleLazyObject
 from django.utils.text import slugify
 from django.views.generic import DetailView, ListView, TemplateView
 
@@ -244,8 +245,11 @@ class HomeView(NewsroomListMixin, TemplateView):
         if self.request.GET:
             # A filtered or later page is about the list; the upcoming box belongs to the front page.
             return context
-        # The box shows each event's title, time and place: no source, no picture.
-        context["upcoming"] = events.upcoming(Advisory.objects.published().in_language()).defer("body", "body_html")[:5]
+        # The box shows each event's title, time and place: no source, no picture. Read only when the
+        # box is not in the cache (home.html: it is a function of the public state).
+        context["upcoming"] = SimpleLazyObject(
+            lambda: list(events.upcoming(Advisory.objects.published().in_language()).defer("body", "body_html")[:5])
+        )
         return context
 
 

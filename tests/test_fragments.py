@@ -317,3 +317,28 @@ def test_each_page_kind_and_language_has_its_own_form(client, settings, form_ren
     assert "Toutes les sources" in french and "All sources" not in french
     assert "All sources" in home(client)
     assert len(form_renders) == 4
+
+
+def upcoming_box(page):
+    return page.split('<section class="upcoming"')[1].split("</section>")[0] if '<section class="upcoming"' in page else ""
+
+
+def test_the_upcoming_box_is_rendered_once_per_public_state(client, writer, reviewer):
+    day = date(2031, 6, 10)
+    with time_machine.travel(datetime(2031, 5, 1, 9, 0, tzinfo=dt_timezone.utc)):
+        first = publish(make_advisory(title="Summit briefing", event_date=day, event_time=time(10, 0), author=writer),
+                        reviewer)
+    with time_machine.travel(datetime(2031, 6, 1, 12, 0, tzinfo=dt_timezone.utc), tick=False):
+        assert "Summit briefing" in upcoming_box(home(client))
+        with CaptureQueriesContext(connection) as hit:
+            assert "Summit briefing" in upcoming_box(home(client))
+        assert not [q for q in hit if "starts_at" in q["sql"] and "LIMIT 5" in q["sql"]], "the box was read again"
+        publish(make_advisory(title="Press conference in Chișinău", event_date=date(2031, 6, 12), author=writer),
+                reviewer)
+        box = upcoming_box(home(client))
+        assert "Summit briefing" in box and "Press conference in Chișinău" in box
+        first.withdraw(reviewer, "Cancelled.")
+        box = upcoming_box(home(client))
+        assert "Summit briefing" not in box and "Press conference in Chișinău" in box
+    with time_machine.travel(datetime(2031, 6, 13, 12, 0, tzinfo=dt_timezone.utc), tick=False):
+        assert upcoming_box(home(client)) == "", "an event whose day has ended left the box"

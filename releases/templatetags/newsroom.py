@@ -91,6 +91,14 @@ def filters_fragment_key(context):
 
 
 @register.simple_tag(takes_context=True)
+def public_fragment_key(context, name):
+    """The key of a fragment that depends on what the public sees as a whole (see ``releases.fragments.state_key``)."""
+    from .. import fragments
+
+    return fragments.state_key(context.get("request"), name)
+
+
+@register.simple_tag(takes_context=True)
 def edition_body(context, template_name):
     """The page's body (``template_name``, in the page's context), rendered once per edition (see ``releases.fragments``)."""
     from .. import fragments
