@@ -104,3 +104,27 @@ def test_the_demo_directory_gives_the_press_office_lists_to_send_to():
 def test_the_demo_directory_refuses_without_debug():
     with pytest.raises(CommandError, match="DEBUG"):
         call_command("load_demo_directory", stdout=io.StringIO())
+
+
+@override_settings(DEBUG=True)
+def test_a_bilingual_demo_has_a_french_translation_once(client, settings):
+    settings.NEWSROOM_LANGUAGES = settings.LANGUAGES = [("en", "English"), ("fr", "Français")]
+    call_command("load_demo", stdout=(out := io.StringIO()))
+    call_command("load_demo", stdout=io.StringIO())
+    french = Advisory.objects.published().get(language="fr")
+    assert f"In French: {french.get_absolute_url()}" in out.getvalue()
+    assert french.title == "Le secrétaire général de l’OTAN rencontre la présidente de la Hongrie"
+    page = client.get(french.get_absolute_url()).content.decode()
+    assert "Conférence de presse du secrétaire général de l’OTAN et de la présidente de la Hongrie" in page
+    assert "Mme Katalin Novák" in page and "17\xa0h\xa030 HNEC" in page  # non-breaking spaces, as French sets them
+    assert "Le secrétaire général de l’OTAN rencontre" in client.get("/fr/").content.decode()
+    original = Advisory.objects.published().get(title__contains="President of Hungary")
+    assert f'hreflang="fr" href="http://testserver{french.get_absolute_url()}"' in client.get(
+        original.get_absolute_url()).content.decode()
+
+
+@override_settings(DEBUG=True)
+def test_a_one_language_demo_has_no_translation():
+    call_command("load_demo", stdout=(out := io.StringIO()))
+    assert "In French" not in out.getvalue()
+    assert not Advisory.objects.exclude(language="en").exists()
