@@ -29,6 +29,9 @@ User input never reaches a query language as typed: it is reduced to words
 (see ``terms``); operators, quotes, brackets and control characters are
 dropped, so no query can be a syntax error.
 """
+import contextlib
+import heapq
+import json
 import re
 import unicodedata
 import warnings
@@ -79,6 +82,25 @@ RANKED_MATCHES = 200
 #: A count of the matches stops here: "more than 200 results" costs no more than 200, and no
 #: more results than that of a kind are listed anyway.
 COUNT_LIMIT = RANKED_MATCHES
+#: How the newest matches of a kind are found on PostgreSQL (``newest_keys``), measured at a million
+#: items (docs/scale.md, "third pass"). A common word (one item in 18) has its 200 newest matches
+#: among the newest 4,000 editions: walking them newest first, checking each vector, costs
+#: ~3 µs an edition, so the walk is taken where the planner expects them within ``SEARCH_WALK``.
+#: A rarer word (one in 53) would need a walk of 11,000: its matches among the newest
+#: ``SEARCH_WINDOWS`` editions come from the GIN index intersected with that range of editions
+#: (~15 ms for 60,000, where a walk of them costs 60 ms). The walk and the windows decide only how
+#: fast the matches come, never which: see ``newest_keys``.
+SEARCH_WALK = 10_000
+SEARCH_WINDOWS = (60_000, 600_000)
+#: PostgreSQL's planner, left to itself, walks a window checking every vector even where the GIN index
+#: would give its matches for a fraction of that, and starts parallel workers (~10 ms) for queries of a
+#: few ms: these settings hold for the queries of ``newest_keys`` only (``planner``).
+SEARCH_PLANS = {
+    "walk": {"enable_bitmapscan": "off", "max_parallel_workers_per_gather": "0"},
+    "bitmap": {"enable_indexscan": "off", "max_parallel_workers_per_gather": "0"},
+    # The editions older than a window published since its oldest match: a range of the public index.
+    "late": {"enable_bitmapscan": "off", "max_parallel_workers_per_gather": "0"},
+}
 
 
 def terms(query):
@@ -128,11 +150,86 @@ def newest_matches(queryset):
     beyond it, an older match is left out even where it would rank higher.
     Only published items can be among them: the cut is taken from ``queryset``
     itself. SQLite's FTS5 ranks while it scans its index, and is left as it is.
+
+    Returns the cut and how many items ``queryset`` holds, counted up to
+    ``COUNT_LIMIT`` + 1 in the same look-up (None on SQLite: ``count`` it).
     """
     if connection.vendor != "postgresql":
-        return queryset
-    newest = queryset.order_by("-published_at", "-pk").values("pk")[:RANKED_MATCHES]
-    return queryset.filter(pk__in=newest)
+        return queryset, None
+    keys = newest_keys(queryset, max(RANKED_MATCHES, COUNT_LIMIT) + 1)
+    return queryset.filter(pk__in=keys[:RANKED_MATCHES]), len(keys)
+
+
+def newest_keys(queryset, wanted):
+    """
+    The pks of ``queryset``'s newest ``wanted`` items (by publication, then pk), on PostgreSQL.
+
+    Walking the newest published items and checking each one's vector costs one
+    probe per item walked: ~100 for each match of a rare word at a million items.
+    So the matches are looked for among the newest editions first, in a window
+    of the search table's primary key: walked newest first where the planner
+    expects the word to be common (``SEARCH_WALK``), else from the GIN index
+    (``SEARCH_WINDOWS``). An edition's pk is not its publication order (one
+    approved long ago may be published later), so the items below the window
+    published since its oldest match are added (``late``, a short range of the
+    public ``published_at`` index): the result is exactly the newest ``wanted``,
+    however the window was chosen. When no window holds enough matches, the
+    whole archive is searched as before.
+    """
+    if queryset.query.is_empty():  # another kind than the one asked for (``none()``)
+        return []
+    newest_first = queryset.order_by("-published_at", "-pk").values_list("published_at", "pk")
+    entries = queryset.model._meta.get_field(SEARCH_ENTRY).related_model.objects
+    bounds = entries.aggregate(newest=models.Max("pk"), oldest=models.Min("pk"))
+    if bounds["newest"] is None:
+        return []
+    span = bounds["newest"] - bounds["oldest"] + 1
+    window = None
+    if span > SEARCH_WALK and wanted * span <= SEARCH_WALK * estimated_count(queryset):
+        with planner(queryset.db, SEARCH_PLANS["walk"]):
+            walked = list(
+                newest_first.filter(**{f"{SEARCH_ENTRY}__pk__gt": bounds["newest"] - SEARCH_WALK})
+                .order_by("-pk")[:wanted]
+            )
+        if len(walked) == wanted:  # every match from the lowest pk walked up
+            window = sorted(walked, reverse=True), walked[-1][1]
+    for size in SEARCH_WINDOWS if window is None else ():
+        if size >= span:
+            break
+        edge = bounds["newest"] - size + 1
+        with planner(queryset.db, SEARCH_PLANS["bitmap"]):
+            inside = list(newest_first.filter(**{f"{SEARCH_ENTRY}__pk__gte": edge})[:wanted])
+        if len(inside) == wanted:
+            window = inside, edge
+            break
+    if window is None:
+        return [pk for _, pk in newest_first[:wanted]]
+    inside, edge = window
+    with planner(queryset.db, SEARCH_PLANS["late"]):
+        late = list(newest_first.filter(pk__lt=edge, published_at__gte=inside[-1][0])[:wanted])
+    return [pk for _, pk in heapq.merge(inside, late, reverse=True)][:wanted]
+
+
+def estimated_count(queryset):
+    """How many items the planner expects ``queryset`` to hold: a plan, no rows read."""
+    return json.loads(queryset.order_by().values("pk").explain(format="json"))[0]["Plan"]["Plan Rows"]
+
+
+@contextlib.contextmanager
+def planner(using, settings):
+    """PostgreSQL's planner ``settings`` for the queries run inside, as they were afterwards."""
+    with transaction.atomic(using=using), connections[using].cursor() as cursor:
+        names = list(settings)
+        cursor.execute(
+            "SELECT " + ", ".join("current_setting(%s), set_config(%s, %s, true)" for _ in names),
+            [value for name in names for value in (name, name, settings[name])],
+        )
+        previous = cursor.fetchone()[::2]
+        yield
+        cursor.execute(
+            "SELECT " + ", ".join("set_config(%s, %s, true)" for _ in names),
+            [value for name, old in zip(names, previous) for value in (name, old)],
+        )
 
 
 def visitor_language():

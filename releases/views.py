@@ -122,8 +122,11 @@ class BestMatchFirst(NewestFirst):
 
     def __init__(self, release_queryset, advisory_queryset, words):
         super().__init__(release_queryset, advisory_queryset)
-        # Ranked among the newest matches only; fetched by key, and counted, from all of them.
-        self.ordered = {kind: search.newest_matches(queryset) for kind, queryset in self.querysets.items()}
+        # Ranked among the newest matches only, which are counted in the same look-up (PostgreSQL);
+        # the page's rows are fetched by key from all of them.
+        cuts = {kind: search.newest_matches(queryset) for kind, queryset in self.querysets.items()}
+        self.ordered = {kind: cut for kind, (cut, _) in cuts.items()}
+        self.counts = {kind: number for kind, (_, number) in cuts.items()}
         self.words = words
 
     def fetch(self, queryset):
@@ -147,7 +150,10 @@ class BestMatchFirst(NewestFirst):
             return (page.number - 1) * page.size + len(page.object_list), False
         if page.number == 1 and not page.object_list:
             return 0, False
-        counts = [search.count(queryset) for queryset in self.querysets.values()]
+        counts = [
+            search.count(queryset) if self.counts[kind] is None else self.counts[kind]
+            for kind, queryset in self.querysets.items()
+        ]
         return sum(min(number, search.COUNT_LIMIT) for number in counts), max(counts) > search.COUNT_LIMIT
 
 

@@ -467,6 +467,68 @@ def test_a_scheduled_item_takes_no_place_among_the_ranked_matches(client, writer
     assert scheduled.get_absolute_url() not in results
 
 
+@pytest.mark.postgres
+@pytest.mark.parametrize("way", ["walk", "bitmap"])
+def test_the_newest_matches_are_found_in_a_window_of_the_index(client, writer, reviewer, monkeypatch, way):
+    """
+    With the newest matches looked for among the newest editions first (walked, or from the GIN
+    index: ``search.newest_keys``), an edition approved early but published last (a low pk, the
+    newest date) is still among them, a scheduled one takes no place, and the count is that of the
+    whole archive.
+    """
+    monkeypatch.setattr(search, "RANKED_MATCHES", 2)
+    monkeypatch.setattr(search, "COUNT_LIMIT", 2)
+    if way == "walk":
+        monkeypatch.setattr(search, "SEARCH_WALK", 4)
+        monkeypatch.setattr(search, "estimated_count", lambda queryset: 10**6)
+    else:
+        monkeypatch.setattr(search, "SEARCH_WALK", 0)
+        monkeypatch.setattr(search, "SEARCH_WINDOWS", (4,))
+    published_last = publish(make_release(author=writer, title="Kraken briefing"), reviewer,
+                             at=timezone.now() - timedelta(minutes=1))
+    oldest = publish(make_release(author=writer, title="Kraken summit"), reviewer,
+                     at=timezone.now() - timedelta(days=3))
+    older = publish(make_release(author=writer, title="Kraken exercise"), reviewer,
+                    at=timezone.now() - timedelta(days=2))
+    newer = publish(make_release(author=writer, title="Kraken drill"), reviewer,
+                    at=timezone.now() - timedelta(days=1))
+    publish(make_release(author=writer, title="Kraken embargoed"), reviewer, at=timezone.now() + timedelta(hours=1))
+    assert Release.objects.filter(pk__lt=oldest.pk, title__startswith="Kraken").get() == published_last
+    with override_settings(NEWSROOM_PAGE_SIZE=1):  # a page before the last: the count is shown as counted
+        assert heading(page_for(client, q="kraken", page="1")[1]) == "More than 2 results for “kraken”"
+    results = found(client, "kraken")
+    assert sorted(results) == sorted([published_last.get_absolute_url(), newer.get_absolute_url()])
+    assert older.get_absolute_url() not in results
+
+
+@pytest.mark.postgres
+def test_a_window_with_too_few_matches_gives_way_to_the_whole_archive(client, writer, reviewer, monkeypatch):
+    monkeypatch.setattr(search, "RANKED_MATCHES", 2)
+    monkeypatch.setattr(search, "COUNT_LIMIT", 2)
+    monkeypatch.setattr(search, "SEARCH_WALK", 3)
+    monkeypatch.setattr(search, "estimated_count", lambda queryset: 10**6)
+    monkeypatch.setattr(search, "SEARCH_WINDOWS", (2, 3))
+    first = publish(make_release(author=writer, title="Narwhal census"), reviewer,
+                    at=timezone.now() - timedelta(days=2))
+    second = publish(make_release(author=writer, title="Narwhal tagging"), reviewer,
+                     at=timezone.now() - timedelta(days=1))
+    for number in range(3):
+        publish(make_release(author=writer, title=f"Harbour note {number}"), reviewer)
+    with override_settings(NEWSROOM_PAGE_SIZE=1):
+        assert heading(page_for(client, q="narwhal", page="1")[1]) == "2 results for “narwhal”"
+    assert sorted(found(client, "narwhal")) == sorted([first.get_absolute_url(), second.get_absolute_url()])
+
+
+@pytest.mark.postgres
+def test_a_search_of_one_kind_looks_in_windows_of_that_kind_only(client, writer, reviewer, monkeypatch):
+    """The other kind's queryset is empty (``none()``): it is neither planned nor walked."""
+    monkeypatch.setattr(search, "SEARCH_WALK", 1)
+    items = [publish(make_release(author=writer, title=f"Walrus note {number}"), reviewer) for number in range(3)]
+    for number in range(2):
+        publish(make_advisory(author=writer, title=f"Walrus briefing {number}"), reviewer)
+    assert sorted(found(client, "walrus", kind="release")) == sorted(item.get_absolute_url() for item in items)
+
+
 def test_title_matches_still_rank_first_among_many_matches(client, writer, reviewer):
     body_matches = [
         publish(make_release(author=writer, title=f"Naval news {n}", body="Ships joined the Kraken exercise."),
