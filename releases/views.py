@@ -219,12 +219,12 @@ class NewsroomListMixin:
         spelled = search.spelling(base, words)
         if spelled:
             respelled = filterset.without("q", " ".join(spelled))
-            if any(respelled.filter_for(queryset).exists() for queryset in base):
+            if any(search.found(respelled.filter_for(queryset)) for queryset in base):
                 suggestions["spelling"] = (" ".join(spelled), respelled.querystring())
         suggestions["removals"] = [
             (chip, loosened.querystring())
             for chip, loosened in ((chip, filterset.without(chip.name)) for chip in filterset.chips())
-            if chip.name != "q" and any(loosened.filter_for(queryset).exists() for queryset in base)
+            if chip.name != "q" and any(search.found(loosened.filter_for(queryset)) for queryset in base)
         ]
         return {"suggestions": suggestions}
 
