@@ -106,8 +106,9 @@ def test_the_demo_directory_refuses_without_debug():
         call_command("load_demo_directory", stdout=io.StringIO())
 
 
-@override_settings(DEBUG=True)
 def test_a_bilingual_demo_has_a_french_translation_once(client, settings):
+    # All through pytest-django's ``settings``: mixed with ``override_settings``, its undo would restore DEBUG on.
+    settings.DEBUG = True
     settings.NEWSROOM_LANGUAGES = settings.LANGUAGES = [("en", "English"), ("fr", "Français")]
     call_command("load_demo", stdout=(out := io.StringIO()))
     call_command("load_demo", stdout=io.StringIO())
