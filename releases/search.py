@@ -39,6 +39,7 @@ import warnings
 from django.contrib.postgres.search import (
     SearchHeadline, SearchQuery, SearchRank, SearchVector, SearchVectorField,
 )
+from django.core.cache import cache
 from django.db import DatabaseError, connection, connections, models, transaction
 from django.db.models import Case, F, FloatField, Func, IntegerField, Lookup, TextField, Value, When
 from django.db.models.functions import Replace
@@ -592,6 +593,12 @@ SPELLING_MAX_WORDS = 4
 #: On PostgreSQL the vocabulary is that of the newest this many indexed editions per model:
 #: ``ts_stat`` reads every vector it is given, so the cost is bounded here, not by the archive.
 VOCABULARY_DOCUMENTS = 10_000
+#: How long a slice of the vocabulary is kept (``vocabulary``): ``ts_stat`` over the newest
+#: ``VOCABULARY_DOCUMENTS`` vectors costs ~135 ms a kind at a million items, for each search that
+#: finds nothing. A kept slice only proposes words, each then checked against what is published
+#: (``surface_word``, and the caller's check that the respelled query finds something), so a word
+#: published in the meantime is proposed up to this late, and nothing unpublished ever shows.
+VOCABULARY_SECONDS = 600
 
 
 def fold(word):
@@ -619,6 +626,15 @@ def vocabulary(model, first, shortest, longest):
     they are: the index also holds scheduled editions, so a term is only a lead
     that ``surface_word`` checks against what is published.
     """
+    key = f"search:vocabulary:{connection.vendor}:{model._meta.label_lower}:{ord(first)}:{shortest}:{longest}"
+    words = cache.get(key)
+    if words is None:
+        words = _read_vocabulary(model, first, shortest, longest)
+        cache.set(key, words, VOCABULARY_SECONDS)
+    return words
+
+
+def _read_vocabulary(model, first, shortest, longest):
     table = connection.ops.quote_name(search_table(model))
     bounds = [first, chr(ord(first) + 1), shortest, longest]
     with connection.cursor() as cursor:
