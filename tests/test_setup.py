@@ -115,11 +115,12 @@ def test_a_bilingual_demo_has_a_french_translation_once(client, settings):
     french = Advisory.objects.published().get(language="fr")
     assert f"In French: {french.get_absolute_url()}" in out.getvalue()
     assert french.title == "Le secrétaire général de l’OTAN rencontre la présidente de la Hongrie"
+    original = Advisory.objects.published().get(title__contains="President of Hungary")
+    assert french.published_at == original.published_at, "the translation carries the load date, not its original's"
     page = client.get(french.get_absolute_url()).content.decode()
     assert "Conférence de presse du secrétaire général de l’OTAN et de la présidente de la Hongrie" in page
     assert "Mme Katalin Novák" in page and "17\xa0h\xa030 HNEC" in page  # non-breaking spaces, as French sets them
     assert "Le secrétaire général de l’OTAN rencontre" in client.get("/fr/").content.decode()
-    original = Advisory.objects.published().get(title__contains="President of Hungary")
     assert f'hreflang="fr" href="http://testserver{french.get_absolute_url()}"' in client.get(
         original.get_absolute_url()).content.decode()
 
