@@ -155,19 +155,19 @@ class Stamp:
 
 
 def lead_pictures(keys):
-    """The lead picture of each (kind, pk) in ``keys``, in one query: as ``Illustrated.lead_picture`` picks it."""
-    from .models import Picture
+    """The lead picture of each (kind, pk) in ``keys``, in one query (``models.lead_picture_of``, as an edition picks it)."""
+    from .models import Picture, lead_picture_of
 
     wanted = Q(pk__in=[])
     for kind in ("release", "advisory"):
         pks = [pk for key_kind, pk in keys if key_kind == kind]
         if pks:
             wanted |= Q(**{f"{kind}_id__in": pks})
-    found = {}
+    pictures = {}
     for picture in Picture.objects.filter(wanted, is_lead=True):  # in the pictures' own order, as the prefetch
         key = ("release", picture.release_id) if picture.release_id else ("advisory", picture.advisory_id)
-        found.setdefault(key, picture)
-    return found
+        pictures.setdefault(key, []).append(picture)
+    return {key: lead_picture_of(found) for key, found in pictures.items()}
 
 
 def listed_entries(rows, fetch, cache=default_cache):

@@ -302,6 +302,11 @@ class Teaser:
         return self.is_teaser and not self.original_url
 
 
+def lead_picture_of(pictures):
+    """The lead picture among an edition's ``pictures`` (in their order): the first marked as lead, or None."""
+    return next((picture for picture in pictures if picture.is_lead), None)
+
+
 class Illustrated:
     """
     Releases and advisories carry pictures: an optional lead picture and a gallery.
@@ -311,7 +316,7 @@ class Illustrated:
 
     @property
     def lead_picture(self):
-        return next((picture for picture in self.pictures.all() if picture.is_lead), None)
+        return lead_picture_of(self.pictures.all())
 
     @property
     def gallery(self):
