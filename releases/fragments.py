@@ -1,11 +1,10 @@
 """
-Render each list entry, and the body of each detail page, once per edition; reuse them across
-requests and workers.
+Render each list entry once per edition, and the parts of each detail page once per edition and
+public state; reuse them across requests and workers.
 
 A published edition never changes (an edit is a new edition, a new row), so the HTML of its list
-entry and of its page's body can be kept in the configured cache (Redis in production). A list
-fetches its page of entries in one round trip (``get_many``), the misses rendered and stored in one
-more (``set_many``); a detail page fetches its body in one ``get``.
+entry can be kept in the configured cache (Redis in production). A list fetches its page of entries
+in one round trip (``get_many``), the misses rendered and stored in one more (``set_many``).
 
 Nothing invalidates a fragment: its key (``edition_key``, the one builder) names everything the
 HTML depends on, so anything that changes makes a new key and the old one just expires.
@@ -20,9 +19,12 @@ HTML depends on, so anything that changes makes a new key and the old one just e
 - the templates and the translations (``template_version``: a digest of every template file and
   every catalogue under ``LOCALE_PATHS``, read once per process, so a deploy that changes a template
   or a translation renders afresh) and ``NEWSROOM_CACHE_VERSION``;
-- and what each fragment shows besides: an entry its lead picture (``entry_key``); a body every
-  picture, document, public contact, programme entry and an advisory's public follow-up release,
-  each by every stored value of its row (``body_key``), all of them already fetched by the view.
+- and what each fragment shows besides: an entry its lead picture (``entry_key``); a detail page's
+  head and article (``PageFragments``) the public state, which moves with every change to what they
+  show of other rows (pictures, documents, programme, contacts, topics, follow-up, related items:
+  ``models`` announces a change to an edition's parts made in place), and the address asked (the
+  page prints absolute URLs). A detail page whose parts are kept reads its edition's row and
+  nothing else; on a miss it reads the rest and renders.
 
 A list page (home, a source's, a topic's) need not read its editions at all when their entries are
 in the cache: the list's key query reads, beside each entry's place in the list, what its key
@@ -108,16 +110,6 @@ def entry_key(entry):
         shows += [picture.pk, picture.image.name, picture.width, picture.height, picture.alt_text,
                   repr(picture.renditions)]
     return edition_key("entry", entry, *shows)
-
-
-def body_key(item):
-    """The body shows the pictures, documents, public contacts, programme and public follow-up release."""
-    shows = [_row(row) for row in [*item.pictures.all(), *item.documents.all(), *item.contacts.all()]]
-    if item.kind == "advisory":
-        shows += [_row(entry) for entry in item.programme.all()]
-        follow_up = item.public_follow_up
-        shows.append(_row(follow_up) if follow_up is not None else "no follow-up")
-    return edition_key("body", item, *shows)
 
 
 #: What ``edition_key`` reads of an edition besides its place in a list (``published_at``, pk), per kind: a
@@ -266,20 +258,45 @@ def rendered_entries(entries, cache=default_cache):
     return html
 
 
-def rendered_body(context, template_name, cache=default_cache):
+#: The parts of a detail page kept whole (``{% page_fragment %}`` in its template): its head's metadata and its article.
+PAGE_PARTS = ("head", "article")
+
+#: How long a part of a page is kept: keyed by the public state too, it is unused after the next change anyway.
+PAGE_TIMEOUT = 24 * 3600
+
+
+class PageFragments:
     """
-    The body of ``context["item"]``'s page, ``template_name`` rendered in the page's context: from
-    the cache when its key is there, else rendered and stored; rendered each time, and never
-    stored, in a staff preview and for an edition the public can't see right now.
+    The parts of ``item``'s public page (``PAGE_PARTS``), fetched together in one ``get_many``: each
+    is a function of the edition (``edition_key``), of what the public sees as a whole (the public
+    state's ETag: what the page shows of other rows, its contacts, topics, follow-up and related
+    items, which every change to them moves) and of the address it was asked at (the page prints
+    absolute URLs). Nothing is kept for an edition the public can't see right now, nor outside
+    ``caching.public_cache``; then ``complete`` is False and each part is rendered.
     """
-    item = context["item"]
-    template = context.template.engine.get_template(template_name)
-    if context.get("preview") or not item.is_public:
-        return template.render(context)
-    key = body_key(item)
-    html = cache.get(key)
-    if html is None:
-        html = str(template.render(context))
-        cache.set(key, html, TIMEOUT)
-    # Stored HTML, escaped once when it was rendered: safe as it is, never escaped again.
-    return mark_safe(html)
+
+    def __init__(self, request, item, cache=default_cache):
+        self.cache, self.keys, self.found = cache, {}, {}
+        state = getattr(request, "public_state", None)
+        if state is None or not item.is_public:
+            return
+        for part in PAGE_PARTS:
+            self.keys[part] = edition_key(f"page-{part}", item, state.etag_base, request.scheme, request.get_host())
+        self.found = cache.get_many(self.keys.values())
+
+    @property
+    def complete(self):
+        """Every part found: the page needs nothing of the edition but its row."""
+        return bool(self.keys) and len(self.found) == len(self.keys)
+
+    def render(self, part, render):
+        """``part``'s HTML: from the cache, or ``render()`` and stored."""
+        key = self.keys.get(part)
+        if key is None:
+            return render()
+        html = self.found.get(key)
+        if html is None:
+            html = str(render())
+            self.cache.set(key, html, PAGE_TIMEOUT)
+        # Stored HTML, escaped once when it was rendered: safe as it is, never escaped again.
+        return mark_safe(html)

@@ -7,6 +7,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models, transaction
 from django.db.models import Q
+from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -17,7 +19,7 @@ from taggit.models import TagBase, TaggedItemBase
 
 from . import documents, languages, pictures, public
 from .translations import Translation  # noqa: F401  (a model of this app)
-from .workflow import Publishable, PublishableQuerySet, State, Transition  # noqa: F401  (re-exported)
+from .workflow import LIVE_STATES, Publishable, PublishableQuerySet, State, Transition  # noqa: F401  (re-exported)
 
 HANDLE_RE = re.compile(r"@[A-Za-z0-9_]{1,30}")
 #: Where a handle's profile is: the network the handles are on (Source.social_handles' help text).
@@ -878,3 +880,46 @@ class Document(SharedFiles, models.Model):
         clean = upload.clean if isinstance(upload, documents.DocumentUpload) else documents.check_upload(upload)
         self.key, self.file = documents.store(clean, self.file.storage)
         self.kind, self.size, self.filename = clean.kind, clean.size, clean.filename
+
+
+# --- the parts of an edition ------------------------------------------------------------------
+# A public edition's pictures, documents, programme, contacts and topics are edited only with a new
+# draft (the admin offers no other way), but a change made to them in place (in code, in a shell)
+# must still reach the public at once: it is announced like any change of what the public sees,
+# which moves the public state that the page cache, the detail pages' fragments and the shared
+# cache in front all follow. A working edition's parts are nobody's business but the desk's.
+
+def _announce_part_changed(edition):
+    if edition is not None and edition.state in LIVE_STATES:
+        public.changed(keys=public.keys_for(edition))
+
+
+@receiver([post_save, post_delete], sender=Picture)
+@receiver([post_save, post_delete], sender=Document)
+def attachment_changed(sender, instance, **kwargs):
+    if getattr(instance, "source_id", None):  # a source's logo, shown wherever the source is
+        public.changed(keys={public.LISTS, public.source_key(instance.source_id)})
+        return
+    edition_model, edition_id = (Release, instance.release_id) if instance.release_id else (Advisory, instance.advisory_id)
+    _announce_part_changed(edition_model.objects.filter(pk=edition_id).first())
+
+
+@receiver([post_save, post_delete], sender=ProgrammeEntry)
+def programme_changed(sender, instance, **kwargs):
+    _announce_part_changed(Advisory.objects.filter(pk=instance.advisory_id).first())
+
+
+@receiver(m2m_changed, sender=Release.contacts.through)
+@receiver(m2m_changed, sender=Advisory.contacts.through)
+@receiver(m2m_changed, sender=TaggedRelease)
+@receiver(m2m_changed, sender=TaggedAdvisory)
+def links_changed(sender, instance, action, reverse, model, pk_set, **kwargs):
+    """A contact or a topic attached to an edition or taken off it (from either side)."""
+    if not action.startswith("post_"):
+        return
+    if isinstance(instance, Publishable):
+        _announce_part_changed(instance)
+    elif isinstance(instance, Contact):
+        public.changed(keys=instance.public_keys())
+    else:  # a topic: its page lists the items filed under it
+        public.changed()

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
-from django.db.models import Prefetch
+from django.db.models import Prefetch, prefetch_related_objects
 from django.http import FileResponse, Http404, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
@@ -30,12 +30,14 @@ def for_list(queryset):
     return queryset.select_related("source").prefetch_related("pictures").defer("body", "body_html")
 
 
+def related_lookups(model):
+    """What every public list and page shows with an item besides its source: its public contacts, pictures, programme."""
+    return (PUBLIC_CONTACTS, "pictures", "programme") if model is Advisory else (PUBLIC_CONTACTS, "pictures")
+
+
 def with_related(queryset):
     """What every public list and page shows with an item, fetched in a constant number of queries."""
-    queryset = queryset.select_related("source").prefetch_related(PUBLIC_CONTACTS, "pictures")
-    if queryset.model is Advisory:
-        queryset = queryset.prefetch_related("programme")
-    return queryset
+    return queryset.select_related("source").prefetch_related(*related_lookups(queryset.model))
 
 
 class NewestFirst:
@@ -355,7 +357,8 @@ class PublishableDetailView(DetailView):
     context_object_name = "item"
 
     def get_queryset(self):
-        return with_related(self.model.objects.public_or_withdrawn()).prefetch_related("documents", "topics")
+        # The edition's row and its source: the rest is read only if a part of its page must be rendered.
+        return self.model.objects.public_or_withdrawn().select_related("source")
 
     def get(self, request, *args, **kwargs):
         self.object = self.get_object()
@@ -366,8 +369,13 @@ class PublishableDetailView(DetailView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        if self.object.state != State.WITHDRAWN:
-            context["related"] = topics.related_items(self.object)
+        item = self.object
+        context["page_fragments"] = kept = fragments.PageFragments(self.request, item)
+        if not kept.complete:
+            prefetch_related_objects([item], *related_lookups(self.model), "documents", "topics")
+        if item.state != State.WITHDRAWN:
+            # Read only if the article is rendered (its topics box shows them).
+            context["related"] = SimpleLazyObject(lambda: topics.related_items(item))
         return context
 
 

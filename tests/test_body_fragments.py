@@ -68,17 +68,24 @@ def test_a_body_is_rendered_once_and_reused(client, writer, reviewer, body_rende
     assert first == second
 
 
-def test_a_cached_body_costs_no_more_queries(client, writer, reviewer, body_renders, monkeypatch):
+def test_a_kept_page_reads_only_its_editions_row(client, writer, reviewer, body_renders, monkeypatch):
     release = publish(make_release(title="Counted", author=writer), reviewer)
     make_picture(release, is_lead=True)
-    page(client, release)  # the public state and the body stored
+    make_document(release, title="Fact sheet")
+    release.contacts.set([make_contact(source=release.source, name="Press office")])
+    release.topics.add("Cyber defence")
+    page(client, release)  # the public state and the page's parts stored
     with CaptureQueriesContext(connection) as hit:
-        page(client, release)
+        kept = page(client, release)
     monkeypatch.setattr(fragments, "template_version", lambda: "a-new-deploy")
     with CaptureQueriesContext(connection) as miss:
-        page(client, release)
+        rendered = page(client, release)
     assert len(body_renders) == 2
-    assert len(hit) == len(miss)
+    assert kept == rendered
+    assert len(hit) == 1 and "releases_release" in hit[0]["sql"]
+    parts = ("releases_picture", "releases_document", "releases_contact", "releases_topic")
+    assert not any(part in query["sql"] for query in hit for part in parts)
+    assert all(any(part in query["sql"] for query in miss) for part in parts)
 
 
 def test_a_new_edition_shows_its_new_text_at_once(client, writer, reviewer):
@@ -221,29 +228,64 @@ def test_a_preview_is_never_served_to_the_public(client, writer, reviewer):
     assert "Add to calendar" in page(client, advisory)
 
 
-def test_an_unpublished_edition_is_never_stored(client, writer, reviewer):
+def test_an_unpublished_edition_is_never_stored(client, writer, reviewer, body_renders):
     at = datetime.now(dt_timezone.utc) + timedelta(hours=2)
     release = publish(make_release(title="Not yet", body="Embargoed words.", author=writer), reviewer, at=at)
     draft = make_release(title="A draft", body="Draft words.", author=writer)
     client.force_login(writer)
     for item in (release, draft):
         assert "words." in client.get(reverse("releases:preview", args=["release", item.pk])).content.decode()
-        assert cache.get(fragments.body_key(item)) is None
     client.logout()
     assert client.get(release.get_absolute_url()).status_code == 404
+    assert len(body_renders) == 2
     with time_machine.travel(at + timedelta(minutes=1)):
         assert "Embargoed words." in page(client, release)
-        assert cache.get(fragments.body_key(release)) is not None
+        assert len(body_renders) == 3, "the public page was served from what the preview rendered"
+        assert "Embargoed words." in page(client, release)
+        assert len(body_renders) == 3, "the public page was not kept"
 
 
-def test_an_advisorys_follow_up_costs_one_query(client, writer, reviewer):
+def test_an_advisorys_follow_up_costs_one_query_and_none_once_kept(client, writer, reviewer, monkeypatch):
     release = publish(make_release(author=writer, title="What was said"), reviewer)
     plain = publish(make_advisory(author=writer, title="Without"), reviewer)
     followed = publish(make_advisory(author=writer, title="With", follow_up=release), reviewer)
     for advisory in (plain, followed):
-        page(client, advisory)  # the public state and the bodies stored
+        page(client, advisory)  # the public state and the pages' parts stored
+    with CaptureQueriesContext(connection) as without:
+        page(client, plain)
+    with CaptureQueriesContext(connection) as with_follow_up:
+        assert "What was said" in page(client, followed)
+    assert len(with_follow_up) == len(without) == 1
+    monkeypatch.setattr(fragments, "template_version", lambda: "a-new-deploy")
     with CaptureQueriesContext(connection) as without:
         page(client, plain)
     with CaptureQueriesContext(connection) as with_follow_up:
         assert "What was said" in page(client, followed)
     assert len(with_follow_up) == len(without) + 1
+
+
+def test_a_topic_filed_or_a_related_item_published_shows_at_once(client, writer, reviewer):
+    release = publish(make_release(title="Talks on cyber defence", author=writer), reviewer)
+    release.topics.add("Cyber defence")
+    assert "Cyber defence" in page(client, release) and "Exercise in Chișinău" not in page(client, release)
+    other = make_release(title="Exercise in Chișinău", author=writer)
+    other.topics.add("Cyber defence")
+    publish(other, reviewer)
+    assert "Exercise in Chișinău" in page(client, release)
+    release.topics.add("Coopération")
+    assert "Coopération" in page(client, release)
+    release.topics.remove("Cyber defence")
+    text = page(client, release)
+    assert "Coopération" in text and "Cyber defence" not in text and "Exercise in Chișinău" not in text
+
+
+def test_a_page_kept_at_one_address_is_not_served_at_another(client, writer, reviewer, settings):
+    settings.ALLOWED_HOSTS = ["testserver", "press.example.org"]
+    release = publish(make_release(title="Addressed", author=writer), reviewer)
+    url = release.get_absolute_url()
+    for _ in range(2):
+        first = client.get(url).content.decode()
+        second = client.get(url, HTTP_HOST="press.example.org").content.decode()
+        assert f'<link rel="canonical" href="http://testserver{url}">' in first
+        assert f'<link rel="canonical" href="http://press.example.org{url}">' in second
+        assert "press.example.org" not in first and "testserver" not in second

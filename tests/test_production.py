@@ -269,7 +269,7 @@ needs_redis = pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="set RE
 def test_cache_round_trips_through_redis():
     import redis
 
-    assert settings.CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    assert settings.CACHES["default"]["BACKEND"] == "newsroom.cache.RedisCache"
     value = {"title": "Déclaration conjointe — «OTAN» 北约", "count": 3}
     cache.set("round-trip", value, timeout=30)
     assert cache.get("round-trip") == value
@@ -278,6 +278,21 @@ def test_cache_round_trips_through_redis():
     assert server.exists(cache.make_and_validate_key("round-trip")) == 1
     cache.delete("round-trip")
     assert server.exists(cache.make_and_validate_key("round-trip")) == 0
+
+
+@needs_redis
+def test_the_redis_cache_makes_one_client_per_pool_and_none_per_call():
+    """Django's makes a redis.Redis per operation (docs/scale.md); ours one per pool, reused, and new in a fork."""
+    client = cache._cache
+    cache.set("shared-client", "Chișinău", timeout=30)
+    first = client.get_client("shared-client")
+    assert cache.get("shared-client") == "Chișinău"
+    assert client.get_client("shared-client", write=True) is first is client.get_client("other")
+    cache.delete("shared-client")
+    pid = os.fork()
+    if pid == 0:  # the child talks to Redis through its own connections (redis-py's pool checks the pid)
+        os._exit(0 if cache.get("missing-in-child", "none") == "none" and client.get_client() is first else 1)
+    assert os.waitpid(pid, 0)[1] == 0
 
 
 @needs_redis

@@ -98,12 +98,35 @@ def public_fragment_key(context, name):
     return fragments.state_key(context.get("request"), name)
 
 
-@register.simple_tag(takes_context=True)
-def edition_body(context, template_name):
-    """The page's body (``template_name``, in the page's context), rendered once per edition (see ``releases.fragments``)."""
+class PageFragmentNode(template.Node):
+    def __init__(self, part, nodelist):
+        self.part, self.nodelist = part, nodelist
+
+    def render(self, context):
+        kept = context.get("page_fragments")
+        if kept is None or context.get("preview"):
+            return self.nodelist.render(context)
+        return kept.render(self.part, lambda: self.nodelist.render(context))
+
+
+@register.tag
+def page_fragment(parser, token):
+    """
+    ``{% page_fragment "article" %}…{% endpage_fragment %}``: a part of a detail page, rendered once
+    per edition and public state and reused (``releases.fragments.PageFragments``, which the view
+    puts in the context as ``page_fragments``); rendered each time in a preview or without it.
+    """
+    bits = token.split_contents()
+    if len(bits) != 2 or bits[1][0] not in "\"'" or bits[1][0] != bits[1][-1]:
+        raise template.TemplateSyntaxError(f"{bits[0]} takes one quoted part name")
     from .. import fragments
 
-    return fragments.rendered_body(context, template_name)
+    part = bits[1][1:-1]
+    if part not in fragments.PAGE_PARTS:
+        raise template.TemplateSyntaxError(f"{bits[0]}: {part!r} is none of {', '.join(fragments.PAGE_PARTS)}")
+    nodelist = parser.parse(("endpage_fragment",))
+    parser.delete_first_token()
+    return PageFragmentNode(part, nodelist)
 
 
 @register.filter
