@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.core.signals import setting_changed
 
 
 class ReleasesConfig(AppConfig):
@@ -13,3 +14,11 @@ class ReleasesConfig(AppConfig):
         public.listen(search.on_public_changed)
         public.listen(caching.on_public_changed)
         public.listen(purge.on_public_changed)
+        setting_changed.connect(forget_chrome)
+
+
+def forget_chrome(**kwargs):
+    """The chrome kept in each process (``CACHES["local"]``) follows a setting changed (in tests, say)."""
+    from django.core.cache import caches
+
+    caches["local"].clear()

@@ -146,6 +146,9 @@ else:
             "KEY_PREFIX": CACHE_KEY_PREFIX,
         }
     }
+# Each process's own: the public pages' chrome (the header's links, the stylesheet and feed links),
+# the same on every page of a language and a deploy (templates/base.html, ``newsroom.chrome_variant``).
+CACHES["local"] = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "chrome"}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

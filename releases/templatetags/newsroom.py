@@ -1,4 +1,6 @@
 from django import template
+from django.urls import get_script_prefix
+from django.utils import translation
 from django.utils.html import escape, format_html
 from django.utils.timezone import template_localtime
 from django.utils.translation import gettext as _
@@ -96,6 +98,18 @@ def public_fragment_key(context, name):
     from .. import fragments
 
     return fragments.state_key(context.get("request"), name)
+
+
+@register.simple_tag
+def chrome_variant():
+    """
+    What the site's chrome varies by (``{% cache … using="local" %}`` in ``base.html``): the templates
+    and translations deployed, the language and the address the site is mounted at. Its links are
+    relative and its text the interface's own, so nothing else.
+    """
+    from .. import fragments
+
+    return f"{fragments.template_version()}:{translation.get_language()}:{get_script_prefix()}"
 
 
 class PageFragmentNode(template.Node):
