@@ -222,7 +222,7 @@ def filters_key(request, filterset, page_source=None):
     which a rename or a deletion moves), the form's class and the page's source (a source's page
     leaves its own field out).
     """
-    if filterset is None or any(name in request.GET for name in filterset.form.fields):
+    if filterset is None or not filterset.unfiltered:
         return ""
     return state_key(request, "filters", type(filterset).__name__, page_source.pk if page_source else "-")
 

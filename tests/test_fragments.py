@@ -342,3 +342,62 @@ def test_the_upcoming_box_is_rendered_once_per_public_state(client, writer, revi
         assert "Summit briefing" not in box and "Press conference in Chișinău" in box
     with time_machine.travel(datetime(2031, 6, 13, 12, 0, tzinfo=dt_timezone.utc), tick=False):
         assert upcoming_box(home(client)) == "", "an event whose day has ended left the box"
+
+
+# --- the site's chrome, kept in each process (templates/base.html, CACHES["local"]) ---------------------
+
+
+def test_the_chrome_follows_a_setting_changed(client, settings):
+    """The subscribe form names the digest's time: kept with the chrome, it follows the setting at once."""
+    settings.NEWSROOM_DIGEST_TIME = "08:00"
+    assert "at 08:00" in client.get(reverse("releases:home")).content.decode()
+    settings.NEWSROOM_DIGEST_TIME = "07:30"
+    text = client.get(reverse("releases:home")).content.decode()
+    assert "at 07:30" in text and "at 08:00" not in text
+
+
+def test_a_renamed_source_shows_at_once_in_its_subscribe_form(client, writer, reviewer):
+    source = make_source(name="Old Ministry", slug="old-ministry")
+    publish(make_release(source=source, title="News", author=writer), reviewer)
+    assert "Get Old Ministry's news by e-mail" in client.get(source.get_absolute_url()).content.decode()
+    source.name = "Ministerul Afacerilor Externe, Chișinău"
+    source.save()
+    text = client.get(source.get_absolute_url()).content.decode()
+    assert "Get Ministerul Afacerilor Externe, Chișinău's news by e-mail" in text and "Old Ministry" not in text
+
+
+def test_the_chrome_is_the_same_kept_as_rendered(client, writer, reviewer):
+    from django.core.cache import caches
+
+    release = publish(make_release(title="Chrome", author=writer), reviewer)
+    pages = [reverse("releases:home"), release.get_absolute_url(), reverse("releases:events")]
+    first = [client.get(url).content.decode() for url in pages]
+    caches["local"].clear()
+    again = [client.get(url).content.decode() for url in pages]
+    kept = [client.get(url).content.decode() for url in pages]
+    assert first == again == kept
+    header = re.search(r'<header class="site-header">.*?</nav>', kept[1], re.S).group(0)
+    assert 'href="/contacts/"' in header or "Press contacts" in header
+
+
+def test_a_list_without_filters_never_builds_the_filter_form(writer, reviewer):
+    """django-filter builds a form class per request: a list asked for no filter needs none (releases.filters)."""
+    from django.http import QueryDict
+
+    from releases.filters import EventFilter, NewsroomFilter
+    from releases.models import Advisory, Release
+
+    publish(make_release(title="Unfiltered", author=writer), reviewer)
+    for data in ("", "before=abc", "page=2"):
+        filterset = NewsroomFilter(QueryDict(data), queryset=Release.objects.published())
+        assert filterset.unfiltered
+        assert list(filterset.filter_for(Release.objects.published())) == list(Release.objects.published())
+        assert filterset.chips() == [] and filterset.search_terms == [] and not filterset.errors
+        events = EventFilter(QueryDict(data), queryset=Advisory.objects.published())
+        assert events.unfiltered and not events.errors and list(events.qs) == list(Advisory.objects.published())
+        assert not hasattr(filterset, "_form") and not hasattr(events, "_form")
+    for data in ("q=", "kind=advisory", "date_from=2023-11-08", "source=nato"):
+        assert not NewsroomFilter(QueryDict(data), queryset=Release.objects.published()).unfiltered
+    assert not EventFilter(QueryDict("month=2023-11"), queryset=Advisory.objects.published()).unfiltered
+    wrong = NewsroomFilter(QueryDict("date_from=0001-01-01"), queryset=Release.objects.published())
+    assert wrong.errors and list(wrong.filter_for(Release.objects.published())) == []
