@@ -325,8 +325,10 @@ def test_no_surface_shows_what_is_not_public(client, writer, reviewer, items):
     assert (f"http://testserver{topic.get_absolute_url()}" in locations) == bool(listed)
 
     # Each item's own page: the approved version, the withdrawal notice without the text, or 404.
+    pages = {}
     for item in items:
         response = client.get(item.obj.get_absolute_url())
+        pages[item.number] = (response.status_code, markers(response.content.decode()))
         if item.live_version is None:
             assert response.status_code == 404
         elif item.state == "withdrawn":
@@ -345,6 +347,15 @@ def test_no_surface_shows_what_is_not_public(client, writer, reviewer, items):
             assert ics.status_code == (200 if item.listed else 404)
             if item.listed:
                 assert markers(ics.content.decode().replace("\r\n ", "")) == public_markers([item])
+
+    # The same pages without the page cache, each twice: rendered, then from the parts kept per edition and
+    # public state (releases.fragments.PageFragments): the same answer, and nothing more.
+    with override_settings(NEWSROOM_PAGE_CACHE=False):
+        for item in items:
+            for _ in range(2):
+                response = client.get(item.obj.get_absolute_url())
+                assert (response.status_code, markers(response.content.decode())) == pages[item.number], item
+                assert INTERNAL not in response.content.decode()
 
     # Media kits: each item's document and "Download all" ZIP, for the listed items only.
     for item in items:
@@ -372,6 +383,9 @@ def test_no_surface_shows_what_is_not_public(client, writer, reviewer, items):
     surfaces += [item.obj.get_absolute_url() for item in items if item.listed]
     for url in surfaces:
         assert gone.email not in get(client, url), url
+    with override_settings(NEWSROOM_PAGE_CACHE=False):  # nor from the detail pages' kept parts
+        for url in surfaces:
+            assert gone.email not in get(client, url), url
     assert client.get(gone.get_absolute_url()).status_code == 404
 
     # Pre-briefed items: only a valid personal link shows them; a revoked or forged one shows nothing.
