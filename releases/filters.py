@@ -63,12 +63,21 @@ class PublicFilterSet(django_filters.FilterSet):
         """The form's errors; none while ``unfiltered``, without building the form to say so."""
         return {} if self.unfiltered else self.form.errors
 
+    def filter_for(self, queryset):
+        """
+        The same filters applied to ``queryset`` (this set's own, or one of another publishable model):
+        all of it while ``unfiltered``; nothing while the filters are invalid (they show their error and
+        an empty list, never everything).
+        """
+        if self.unfiltered:
+            return queryset
+        if not self.is_valid():
+            return queryset.none()
+        return self.filter_queryset(queryset)
+
     @property
     def qs(self):
-        # Invalid filters show their error and an empty list, never everything.
-        if self.unfiltered:
-            return self.queryset.all()
-        return super().qs if self.is_valid() else self.queryset.none()
+        return self.filter_for(self.queryset.all())
 
 
 class NewsroomFilter(PublicFilterSet):
@@ -156,14 +165,6 @@ class NewsroomFilter(PublicFilterSet):
     def filter_date_to(self, queryset, name, value):
         end = timezone.make_aware(datetime.combine(value + timedelta(days=1), time.min))
         return queryset.filter(published_at__lt=end)
-
-    def filter_for(self, queryset):
-        """Apply the same (validated) filters to a queryset of another publishable model."""
-        if self.unfiltered:
-            return queryset
-        if not self.is_valid():
-            return queryset.none()
-        return self.filter_queryset(queryset)
 
 
 def month_start(value):
