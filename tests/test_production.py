@@ -85,6 +85,49 @@ def test_production_keeps_a_database_connection_per_worker_unless_told_not_to(tm
     assert off.stdout.split()[-1] == "0"
 
 
+def test_postgresql_binds_on_the_server_and_prepares_after_five_runs_unless_told_not_to(tmp_path):
+    show = "from django.conf import settings; o = settings.DATABASES['default']['OPTIONS']; " \
+        "print(o['server_side_binding'], o['prepare_threshold'])"
+    url = "postgres://newsroom@db.example.org:5432/newsroom"  # read, never connected to
+    default = manage(production_env(tmp_path, DATABASE_URL=url), "shell", "-c", show)
+    assert default.returncode == 0, default.stderr
+    assert default.stdout.split()[-2:] == ["True", "5"]
+    off = manage(production_env(tmp_path, DATABASE_URL=url, DATABASE_PREPARE_THRESHOLD="off"), "shell", "-c", show)
+    assert off.stdout.split()[-2:] == ["True", "None"]
+    bad = manage(production_env(tmp_path, DATABASE_URL=url, DATABASE_PREPARE_THRESHOLD="often"), "check")
+    assert bad.returncode != 0
+    assert "DATABASE_PREPARE_THRESHOLD must be a whole number, not 'often'." in bad.stderr
+    sqlite = manage(production_env(tmp_path), "shell", "-c", "from django.conf import settings; "
+                    "print(sorted(settings.DATABASES['default'].get('OPTIONS', {})))")
+    assert "server_side_binding" not in sqlite.stdout
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_a_query_a_connection_runs_again_is_planned_once():
+    """The detail page's query, run for six different items on one connection, is prepared: the
+    sixth run and every later one skip PostgreSQL's parsing and planning (and give the same rows)."""
+    from django.db import connection
+
+    from releases.models import Release
+
+    from .factories import make_release, publish
+
+    slugs = [publish(make_release(title=f"Chișinău briefing {n}")).slug for n in range(7)]
+
+    def prepared():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT statement FROM pg_prepared_statements WHERE statement LIKE %s",
+                           ['%"releases_release"."slug" = $%'])
+            return [row[0] for row in cursor.fetchall()]
+
+    assert prepared() == []
+    found = [Release.objects.public_or_withdrawn().select_related("source").get(slug=slug) for slug in slugs]
+    assert [item.slug for item in found] == slugs
+    assert [item.title for item in found] == [f"Chișinău briefing {n}" for n in range(7)]
+    assert len(prepared()) == 1
+
+
 def test_production_refuses_to_start_without_a_secret_key(tmp_path):
     env = production_env(tmp_path)
     del env["SECRET_KEY"]

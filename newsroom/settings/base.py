@@ -118,6 +118,17 @@ DATABASES = {
 # Server-side cursors cost three round trips for a form's choices; our result sets are small, and
 # transaction-pooling proxies (PgBouncer) don't support them anyway.
 DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Parameters sent apart from the query, so that a query's text is the same whatever its values,
+    # and a text a connection has run DATABASE_PREPARE_THRESHOLD times is prepared: PostgreSQL
+    # parses and plans it once per connection instead of on every request (a detail page's share
+    # of PostgreSQL's CPU fell to about a third: docs/scale.md). "off" for a proxy that can't keep
+    # prepared statements (PgBouncer in transaction mode before 1.21).
+    threshold = os.environ.get("DATABASE_PREPARE_THRESHOLD", "")
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        server_side_binding=True,
+        prepare_threshold=None if threshold.strip().lower() == "off" else env_int("DATABASE_PREPARE_THRESHOLD", 5),
+    )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Every transaction takes SQLite's write lock when it begins, so two editors' transactions
     # queue for up to `timeout` seconds instead of one failing with "database is locked" when
