@@ -8,6 +8,7 @@ measured by wrapping each layer of the stack).
     DJANGO_SETTINGS_MODULE=newsroom.settings.production DATABASE_URL=postgres://… REDIS_URL=redis://… \\
         SECRET_KEY=… ALLOWED_HOSTS=testserver SECURE_SSL_REDIRECT=0 .venv/bin/python -m bench.inprocess
     … .venv/bin/python -m bench.inprocess --profile /     # and a cProfile of one page, by cumulative time
+    … .venv/bin/python -m bench.inprocess --cpu           # CPU per request: Python, PostgreSQL, Redis
 
 The archive is bench.generate's (see bench/probe.py for the URLs).
 """
@@ -164,6 +165,48 @@ def stacks(path, repeat, rounds=5):
     return best
 
 
+def process_cpu(pid):
+    """Seconds of CPU (user and system) process ``pid`` has used, from /proc (Linux)."""
+    import os
+
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_split(application, path, repeat, rounds=5):
+    """
+    CPU per request, median of ``rounds``, in µs: this process, the PostgreSQL backend serving its
+    connection (read from /proc, so PostgreSQL must run on this machine) and the Redis server (its
+    ``INFO cpu``: the whole server, so nothing else should use it meanwhile). Unlike wall time this
+    leaves out waiting for the CPU, which is most of a round trip's cost on a busy machine.
+    """
+    import statistics
+
+    from django.core.cache import caches
+    from django.db import connection
+
+    call(application, path)
+    connection.ensure_connection()  # the bare view opens none
+    backend = connection.connection.info.backend_pid
+    redis = caches["default"]._cache.get_client(write=False)
+
+    def redis_cpu():
+        info = redis.info("cpu")
+        return info["used_cpu_user"] + info["used_cpu_sys"]
+
+    samples = []
+    for _ in range(rounds):
+        before = (time.process_time(), process_cpu(backend), redis_cpu())
+        for _ in range(repeat):
+            call(application, path)
+        after = (time.process_time(), process_cpu(backend), redis_cpu())
+        if connection.connection.info.backend_pid != backend:
+            raise SystemExit("the database connection changed during the run: set DATABASE_CONN_MAX_AGE")
+        samples.append([(b - a) / repeat * 1e6 for a, b in zip(before, after)])
+    return [statistics.median(column) for column in zip(*samples)]
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeat", type=int, default=2000)
@@ -171,6 +214,8 @@ def main():
     parser.add_argument("--layers", action="store_true", help="time each middleware on the bare view")
     parser.add_argument("--stacks", action="store_true",
                         help="the bare view through Newsroom's middleware beside Django's standard list")
+    parser.add_argument("--cpu", action="store_true",
+                        help="CPU per request of each page: this process, its PostgreSQL backend, Redis")
     args = parser.parse_args()
     setup_django()
     import json
@@ -195,6 +240,12 @@ def main():
             print(f"bare view, {name} middleware: {seconds * 1e6:.0f} µs/request (best of 5 rounds)")
         return
     pages = {"bare view": "/healthz", "home": "/", "deep page": facts["deep_page"], "detail": facts["detail"]}
+    if args.cpu:
+        print(f"{'page':<12} {'Python µs':>10} {'PostgreSQL µs':>14} {'Redis µs':>9} {'total µs':>9}  (median of 5 rounds)")
+        for name, path in pages.items():
+            python, postgres, redis = cpu_split(application, path, args.repeat)
+            print(f"{name:<12} {python:>10.0f} {postgres:>14.0f} {redis:>9.0f} {python + postgres + redis:>9.0f}")
+        return
     print(f"{'page':<22} {'status':<6} {'µs/request':>10} {'queries':>8} {'cache trips':>11}")
     for name, path in pages.items():
         status, elapsed, queries, trips, headers = measure(application, path, (), args.repeat)
