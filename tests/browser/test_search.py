@@ -42,6 +42,9 @@ def test_on_a_phone_the_filters_fold_and_the_news_comes_first(person, demo_week)
     page.get_by_label("Source").select_option(label="NATO")
     page.get_by_role("button", name="Show").click()
     expect(page.locator(".chip").first).to_contain_text("Source: NATO")
+    # The new page's text can be there before its stylesheet is applied (a loaded machine): sizes
+    # are measured once it has loaded.
+    page.wait_for_load_state("load")
     assert_touch_target(page.locator(".chip"))
     top_inside_first_screen(page.locator(".entry").first)
 
@@ -53,6 +56,7 @@ def test_a_search_on_a_phone_says_what_it_found_and_shows_it_first(person, demo_
     page.get_by_role("button", name="Search").click()
     heading = page.locator(".results-heading")
     expect(heading).to_have_text("1 result for chisinau")
+    page.wait_for_load_state("load")
     assert_visible_in_viewport(heading)
     expect(page.get_by_role("heading", name="Latest from the press offices")).to_have_count(0)
     first = page.locator(".entry").first
