@@ -50,7 +50,11 @@ def main():
         from bench.probe import explain, slowest_query
 
         for name in names:
-            sql, params, _ = slowest_query(Client(), PAGES[name])
+            slowest = slowest_query(Client(), PAGES[name])
+            if slowest is None:
+                print(f"-- {name}: {PAGES[name]}\nno query\n", flush=True)
+                continue
+            sql, params, _ = slowest
             print(f"-- {name}: {PAGES[name]}\n{sql}\n{explain(sql, params)}\n", flush=True)
         return
     print(f"load average {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f}; "
