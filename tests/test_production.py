@@ -19,11 +19,13 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.core.cache import cache
+from django.db import connection
 from django.test import override_settings
 
 import newsroom.settings.base
+from releases.models import Release
 
-from .factories import make_user
+from .factories import make_release, make_user, publish
 
 ROOT = Path(settings.BASE_DIR)
 HOST = "newsroom.example.org"
@@ -105,14 +107,8 @@ def test_postgresql_binds_on_the_server_and_prepares_after_five_runs_unless_told
 @pytest.mark.postgres
 @pytest.mark.django_db
 def test_a_query_a_connection_runs_again_is_planned_once():
-    """The detail page's query, run for six different items on one connection, is prepared: the
-    sixth run and every later one skip PostgreSQL's parsing and planning (and give the same rows)."""
-    from django.db import connection
-
-    from releases.models import Release
-
-    from .factories import make_release, publish
-
+    """The detail page's query, run for seven different items on one connection, is prepared after
+    its fifth run: the later ones skip PostgreSQL's parsing and planning (and give the same rows)."""
     slugs = [publish(make_release(title=f"Chișinău briefing {n}")).slug for n in range(7)]
 
     def prepared():
