@@ -99,6 +99,9 @@ def test_postgresql_binds_on_the_server_and_prepares_after_five_runs_unless_told
     bad = manage(production_env(tmp_path, DATABASE_URL=url, DATABASE_PREPARE_THRESHOLD="often"), "check")
     assert bad.returncode != 0
     assert "DATABASE_PREPARE_THRESHOLD must be a whole number, not 'often'." in bad.stderr
+    negative = manage(production_env(tmp_path, DATABASE_URL=url, DATABASE_PREPARE_THRESHOLD="-1"), "check")
+    assert negative.returncode != 0
+    assert "DATABASE_PREPARE_THRESHOLD must be 0 or more, or off, not -1." in negative.stderr
     sqlite = manage(production_env(tmp_path), "shell", "-c", "from django.conf import settings; "
                     "print(sorted(settings.DATABASES['default'].get('OPTIONS', {})))")
     assert "server_side_binding" not in sqlite.stdout

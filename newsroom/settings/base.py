@@ -124,11 +124,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # parses and plans it once per connection instead of on every request (a detail page's share
     # of PostgreSQL's CPU fell to about a third: docs/scale.md). "off" for a proxy that can't keep
     # prepared statements (PgBouncer in transaction mode before 1.21).
-    threshold = os.environ.get("DATABASE_PREPARE_THRESHOLD", "")
-    DATABASES["default"].setdefault("OPTIONS", {}).update(
-        server_side_binding=True,
-        prepare_threshold=None if threshold.strip().lower() == "off" else env_int("DATABASE_PREPARE_THRESHOLD", 5),
-    )
+    threshold = None
+    if os.environ.get("DATABASE_PREPARE_THRESHOLD", "").strip().lower() != "off":
+        threshold = env_int("DATABASE_PREPARE_THRESHOLD", 5)
+        if threshold < 0:
+            raise ImproperlyConfigured(f"DATABASE_PREPARE_THRESHOLD must be 0 or more, or off, not {threshold}.")
+    DATABASES["default"].setdefault("OPTIONS", {}).update(server_side_binding=True, prepare_threshold=threshold)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Every transaction takes SQLite's write lock when it begins, so two editors' transactions
     # queue for up to `timeout` seconds instead of one failing with "database is locked" when
