@@ -1,5 +1,6 @@
 import heapq
 import itertools
+from datetime import datetime
 
 from csp.constants import SELF
 from django.conf import settings
@@ -15,6 +16,8 @@ from django.utils.functional import SimpleLazyObject
 from django.utils.text import slugify
 from django.views.generic import DetailView, ListView, TemplateView
 
+from newsroom.compiled import CompiledQuery
+
 from . import calendar, documents, events, fragments, languages, paging, pictures, search, topics, vcard
 from .caching import public_cache
 from .filters import EventFilter, NewsroomFilter
@@ -23,6 +26,19 @@ from .workflow import State
 
 PUBLIC_CONTACTS = Prefetch("contacts", queryset=Contact.objects.public().select_related("source"))
 MODELS = {"release": Release, "advisory": Advisory}
+
+
+def public_pages(model, now=None):
+    """What a detail page may show: the edition's row and its source (the rest is read only to render a part)."""
+    return model.objects.public_or_withdrawn(now).select_related("source")
+
+
+def public_page_query(model):
+    """The edition at one address, up to ``get``'s two, compiled once per connection (``newsroom.compiled``)."""
+    return CompiledQuery(lambda now, slug: public_pages(model, now).filter(slug=slug).order_by()[:2], now=datetime, slug=str)
+
+
+PUBLIC_PAGE = {model: public_page_query(model) for model in MODELS.values()}
 
 
 def for_list(queryset):
@@ -357,8 +373,13 @@ class PublishableDetailView(DetailView):
     context_object_name = "item"
 
     def get_queryset(self):
-        # The edition's row and its source: the rest is read only if a part of its page must be rendered.
-        return self.model.objects.public_or_withdrawn().select_related("source")
+        return public_pages(self.model)
+
+    def get_object(self, queryset=None):
+        try:
+            return PUBLIC_PAGE[self.model].get(now=timezone.now(), slug=self.kwargs[self.slug_url_kwarg])
+        except self.model.DoesNotExist:
+            raise Http404(f"No public {self.model._meta.verbose_name} at this address.") from None
 
     def get(self, request, *args, **kwargs):
         self.object = self.get_object()
