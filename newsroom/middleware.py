@@ -56,12 +56,17 @@ _state_read = (None, None)
 
 
 def redis_round_trip(keys):
+    """The page cache's one round trip: the public state (``keys[0]``) and the stored page."""
+    return cache_values(keys, state_first=True)
+
+
+def cache_values(keys, state_first=False):
     """The values of ``keys`` in the default cache, in one round trip; None for a missing one.
 
     On Redis, one MGET (see ``_mget``). The keys are the newsroom's own (ASCII, no spaces): they are
-    not put through the cache's memcached-compatibility check, which only warns. The first key is the
-    public state's: while Redis returns the same bytes for it, the object read from them last time is
-    returned."""
+    not put through the cache's memcached-compatibility check, which only warns. With ``state_first``,
+    the first key is the public state's: while Redis returns the same bytes for it, the object read
+    from them last time is returned."""
     global _state_read
     backend = caches["default"]
     client = getattr(backend, "_cache", None)
@@ -69,14 +74,17 @@ def redis_round_trip(keys):
         found = backend.get_many(keys)
         return [found.get(key) for key in keys]
     values = _mget(client, [backend.make_key(key) for key in keys])
+    loads = client._serializer.loads
+    if not state_first:
+        return [None if value is None else loads(value) for value in values]
     first = values[0]
     known = _state_read
     if first is not None and first == known[0]:
         state = known[1]
     else:
-        state = None if first is None else client._serializer.loads(first)
+        state = None if first is None else loads(first)
         _state_read = (first, state)
-    return [state, *(None if value is None else client._serializer.loads(value) for value in values[1:])]
+    return [state, *(None if value is None else loads(value) for value in values[1:])]
 
 
 def _mget(client, keys):
