@@ -211,6 +211,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeat", type=int, default=2000)
     parser.add_argument("--profile", help="a path to cProfile (e.g. /)")
+    parser.add_argument("--sort", default="cumulative", help="the profile's order: cumulative (default), tottime…")
+    parser.add_argument("--lines", type=int, default=40, help="how many of the profile's lines to print")
     parser.add_argument("--layers", action="store_true", help="time each middleware on the bare view")
     parser.add_argument("--stacks", action="store_true",
                         help="the bare view through Newsroom's middleware beside Django's standard list")
@@ -233,7 +235,7 @@ def main():
         for _ in range(args.repeat):
             call(application, args.profile)
         profiler.disable()
-        pstats.Stats(profiler).sort_stats("cumulative").print_stats(40)
+        pstats.Stats(profiler).sort_stats(args.sort).print_stats(args.lines)
         return
     if args.stacks:
         for name, seconds in stacks("/healthz", args.repeat).items():
