@@ -4,7 +4,7 @@ A queryset's SQL compiled once per database connection, then run again with new 
 Django builds and compiles a queryset afresh on every evaluation. For a detail page's one query
 (the edition public now with this slug, and its source) that is most of what the ORM spends: about
 780 µs of CPU against 170 µs for running the same SQL and building the same instances
-(docs/scale.md, "Compiled once"), while only the values change between requests (the time, the
+(docs/scale.md, sixth pass), while only the values change between requests (the time, the
 slug), never the SQL.
 
 ``CompiledQuery(build, now=datetime, slug=str)`` calls ``build`` with stand-in values, compiles the
