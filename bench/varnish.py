@@ -6,6 +6,7 @@ straight from gunicorn, in turn. (How long a withdrawal's purge takes is printed
 tests/test_varnish.py, run with -s.)
 
     BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/newsroom_bench .venv/bin/python -m bench.varnish
+    … --ceiling http://127.0.0.1:18931/bare/     # the peer's bare view, already running: ÷ ceiling, same run
 
 Needs varnishd (apt-get install varnish varnish-modules) and wrk. Only talks to 127.0.0.1.
 """
@@ -51,6 +52,8 @@ def main():
     parser.add_argument(
         "--database-url", default=os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/newsroom_bench"),
     )
+    parser.add_argument("--ceiling", help="a URL to load as the ceiling (the Wagtail peer's bare view, "
+                                          "../shared/peers), before and after the pages, with the same wrk")
     args = parser.parse_args()
     if not (shutil.which("wrk") and shutil.which("varnishd")):
         sys.exit("needs wrk and varnishd: apt-get install wrk varnish varnish-modules")
@@ -68,8 +71,18 @@ def main():
             front = f"http://127.0.0.1:{VARNISH_PORT}"
             print(f"wrk -t1 -c{args.connections} -d{args.duration}s; gunicorn {env['GUNICORN_WORKERS']} workers "
                   "with the page cache; Varnish in front")
+            ceilings = []
+
+            def ceiling():
+                urllib.request.urlopen(args.ceiling, timeout=30).read()
+                figures = load(args.ceiling, args.duration, args.connections, [], script.name)
+                ceilings.append(figures["requests"] / figures["seconds"])
+
+            if args.ceiling:
+                ceiling()
             print("| page | gunicorn req/s | p50 ms | through Varnish req/s | p50 ms | × |")
             print("|---|---:|---:|---:|---:|---:|")
+            rows = []
             for name, path in pages.items():
                 for base in (BASE, front):
                     for _ in range(3):
@@ -79,6 +92,13 @@ def main():
                 d, c = direct["requests"] / direct["seconds"], cached["requests"] / cached["seconds"]
                 print(f"| {name} | {d:.0f} | {direct['p50']:.1f} | {c:.0f} | {cached['p50']:.1f} | {c / d:.1f} |",
                       flush=True)
+                rows.append((name, c))
+            if args.ceiling:
+                ceiling()
+                low, high = sorted(ceilings)
+                print(f"\nCeiling ({args.ceiling}): {low:.0f} and {high:.0f} req/s, before and after the pages.")
+                for name, c in rows:
+                    print(f"- {name} through Varnish: {c / high:.1f}× to {c / low:.1f}× the ceiling")
         finally:
             varnish.terminate()
             varnish.wait(10)
