@@ -71,9 +71,13 @@ class Counting:
             from newsroom import middleware  # the page-cache middleware talks to Redis directly
         except ImportError:  # a checkout from before it
             middleware = None
-        self.raw = getattr(middleware, "redis_round_trip", None)
+        # Every read beside redis-py's client goes through ``_mget`` (the page cache's, the public state's,
+        # a detail page's kept parts); a checkout from before it had only ``redis_round_trip``.
+        self.name = next((name for name in ("_mget", "redis_round_trip") if hasattr(middleware, name)), None)
+        self.raw = getattr(middleware, self.name) if self.name else None
         if self.raw is not None:
-            middleware.redis_round_trip = lambda *a, **k: (setattr(self, "trips", self.trips + 1), self.raw(*a, **k))[1]
+            setattr(middleware, self.name,
+                    lambda *a, **k: (setattr(self, "trips", self.trips + 1), self.raw(*a, **k))[1])
         self.connection.force_debug_cursor = True
         self.connection.queries_log.clear()
         return self
@@ -82,7 +86,7 @@ class Counting:
         if self.raw is not None:
             from newsroom import middleware
 
-            middleware.redis_round_trip = self.raw
+            setattr(middleware, self.name, self.raw)
         for klass, name, original in self.patched:
             if name in vars(klass) and vars(klass)[name] is not original:
                 delattr(klass, name)
