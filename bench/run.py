@@ -146,8 +146,8 @@ def worker_rss(server):
     return figures
 
 
-def load(url, duration, connections, headers, script):
-    command = ["wrk", "-t1", f"-c{connections}", f"-d{duration}s", "--timeout", "10s", "-s", script, url]
+def load(url, duration, connections, headers, script, threads=1):
+    command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--timeout", "10s", "-s", script, url]
     for header in headers:
         command[1:1] = ["-H", header]
     result = subprocess.run(command, capture_output=True, text=True, check=True)

@@ -49,6 +49,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--duration", type=int, default=5)
     parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--threads", type=int, default=1,
+                        help="wrk's threads (the side-by-side runs wrk -t2 -c8); one by default, as bench.run")
     parser.add_argument(
         "--database-url", default=os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/newsroom_bench"),
     )
@@ -69,13 +71,13 @@ def main():
         varnish = start_varnish(workdir)
         try:
             front = f"http://127.0.0.1:{VARNISH_PORT}"
-            print(f"wrk -t1 -c{args.connections} -d{args.duration}s; gunicorn {env['GUNICORN_WORKERS']} workers "
+            print(f"wrk -t{args.threads} -c{args.connections} -d{args.duration}s; gunicorn {env['GUNICORN_WORKERS']} workers "
                   "with the page cache; Varnish in front")
             ceilings = []
 
             def ceiling():
                 urllib.request.urlopen(args.ceiling, timeout=30).read()
-                figures = load(args.ceiling, args.duration, args.connections, [], script.name)
+                figures = load(args.ceiling, args.duration, args.connections, [], script.name, args.threads)
                 ceilings.append(figures["requests"] / figures["seconds"])
 
             if args.ceiling:
@@ -87,8 +89,8 @@ def main():
                 for base in (BASE, front):
                     for _ in range(3):
                         urllib.request.urlopen(base + path, timeout=30).read()
-                direct = load(BASE + path, args.duration, args.connections, [], script.name)
-                cached = load(front + path, args.duration, args.connections, [], script.name)
+                direct = load(BASE + path, args.duration, args.connections, [], script.name, args.threads)
+                cached = load(front + path, args.duration, args.connections, [], script.name, args.threads)
                 d, c = direct["requests"] / direct["seconds"], cached["requests"] / cached["seconds"]
                 print(f"| {name} | {d:.0f} | {direct['p50']:.1f} | {c:.0f} | {cached['p50']:.1f} | {c / d:.1f} |",
                       flush=True)
