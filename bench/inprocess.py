@@ -14,6 +14,7 @@ The archive is bench.generate's (see bench/probe.py for the URLs).
 """
 import argparse
 import cProfile
+import importlib
 import io
 import pstats
 import sys
@@ -67,16 +68,22 @@ class Counting:
 
             setattr(klass, name, counted)
             self.patched.append((klass, name, original))
-        try:
-            from newsroom import middleware  # the page-cache middleware talks to Redis directly
-        except ImportError:  # a checkout from before it
-            middleware = None
         # Every read beside redis-py's client goes through ``_mget`` (the page cache's, the public state's,
-        # a detail page's kept parts); a checkout from before it had only ``redis_round_trip``.
-        self.name = next((name for name in ("_mget", "redis_round_trip") if hasattr(middleware, name)), None)
-        self.raw = getattr(middleware, self.name) if self.name else None
+        # a detail page's kept parts): in newsroom.cache, in newsroom.middleware before it moved there; a
+        # checkout from before it had only the middleware's ``redis_round_trip``.
+        self.module, self.name = None, None
+        for module_name, name in (("newsroom.cache", "_mget"), ("newsroom.middleware", "_mget"),
+                                  ("newsroom.middleware", "redis_round_trip")):
+            try:
+                module = importlib.import_module(module_name)
+            except ImportError:
+                continue
+            if hasattr(module, name):
+                self.module, self.name = module, name
+                break
+        self.raw = getattr(self.module, self.name) if self.name else None
         if self.raw is not None:
-            setattr(middleware, self.name,
+            setattr(self.module, self.name,
                     lambda *a, **k: (setattr(self, "trips", self.trips + 1), self.raw(*a, **k))[1])
         self.connection.force_debug_cursor = True
         self.connection.queries_log.clear()
@@ -84,9 +91,7 @@ class Counting:
 
     def __exit__(self, *exc):
         if self.raw is not None:
-            from newsroom import middleware
-
-            setattr(middleware, self.name, self.raw)
+            setattr(self.module, self.name, self.raw)
         for klass, name, original in self.patched:
             if name in vars(klass) and vars(klass)[name] is not original:
                 delattr(klass, name)

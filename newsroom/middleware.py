@@ -14,7 +14,6 @@ the public state it was rendered under is the current one and younger than
 """
 import functools
 import hashlib
-import os
 from datetime import timedelta
 
 from django.conf import settings
@@ -22,7 +21,7 @@ from django.contrib.messages.middleware import MessageMiddleware
 from django.contrib.messages.storage import default_storage
 from django.contrib.messages.storage.cookie import CookieStorage
 from django.contrib.sessions.middleware import SessionMiddleware
-from django.core.cache import cache, caches
+from django.core.cache import cache
 from django.core.exceptions import DisallowedHost
 from django.core.signals import setting_changed
 from django.http import HttpResponse
@@ -32,8 +31,9 @@ from django.urls import Resolver404, resolve
 from django.utils.functional import SimpleLazyObject, empty
 from django.utils.http import parse_http_date_safe
 
-import redis
 from csp.middleware import CheckableLazyObject, CSPMiddleware
+
+from newsroom.cache import cache_values
 
 #: v2: a page is stored as plain values (see ``PageCacheMiddleware``), not as a pickled response.
 PAGE_KEY = "newsroom:page:v2:{path}"
@@ -44,71 +44,9 @@ PUBLIC = "newsroom_public_cache"
 #: The request headers that can make a stored page's answer a 304 or a 412.
 CONDITIONAL = ("HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE", "HTTP_IF_MATCH", "HTTP_IF_UNMODIFIED_SINCE")
 
-#: Per cache client: (the process id, a Redis connection of this process's own). Django's cache
-#: handler gives each thread its own cache client, so each thread of a threaded server (runserver,
-#: gthread) has its own connection too: never one reply read by two requests.
-_redis = {}
-#: The public state as last read, with the bytes it was read from: the same bytes are the same state,
-#: and unpickling it (a few dozen datetimes and strings) costs more than comparing them.
-#: One tuple, replaced whole: threads of one process (runserver, gthread) never pair one read's bytes
-#: with another's state.
-_state_read = (None, None)
-
-
 def redis_round_trip(keys):
     """The page cache's one round trip: the public state (``keys[0]``) and the stored page."""
     return cache_values(keys, state_first=True)
-
-
-def cache_values(keys, state_first=False):
-    """The values of ``keys`` in the default cache, in one round trip; None for a missing one.
-
-    On Redis, one MGET (see ``_mget``). The keys are the newsroom's own (ASCII, no spaces): they are
-    not put through the cache's memcached-compatibility check, which only warns. With ``state_first``,
-    the first key is the public state's: while Redis returns the same bytes for it, the object read
-    from them last time is returned."""
-    global _state_read
-    backend = caches["default"]
-    client = getattr(backend, "_cache", None)
-    if client is None or not hasattr(client, "_get_connection_pool"):
-        found = backend.get_many(keys)
-        return [found.get(key) for key in keys]
-    values = _mget(client, [backend.make_key(key) for key in keys])
-    loads = client._serializer.loads
-    if not state_first:
-        return [None if value is None else loads(value) for value in values]
-    first = values[0]
-    known = _state_read
-    if first is not None and first == known[0]:
-        state = known[1]
-    else:
-        state = None if first is None else loads(first)
-        _state_read = (first, state)
-    return [state, *(None if value is None else loads(value) for value in values[1:])]
-
-
-def _mget(client, keys):
-    """MGET on a connection this process keeps for it, beside redis-py's client rather than through it.
-
-    Django's cache makes a new ``redis.Redis`` object per call, and redis-py's command path (taking a
-    connection from the pool and giving it back, its retry wrapper, its observability hooks) cost
-    more than the round trip itself: 151 against 61 µs for the same MGET (docs/scale.md). A connection
-    that fails is closed (redis-py closes it on any error, so no reply is ever left unread for the next
-    request to take for its own) and the command goes through the client, which retries as usual."""
-    pid = os.getpid()
-    held = _redis.get(id(client))
-    if held is None or held[0] != pid:  # first use, or a forked child: never share a parent's socket
-        held = _redis[id(client)] = (pid, client._get_connection_pool(write=False).make_connection())
-    connection = held[1]
-    try:
-        connection.send_command("MGET", *keys)
-        return connection.read_response()
-    except (redis.ConnectionError, redis.TimeoutError):
-        connection.disconnect()
-        return client._client(connection_pool=client._get_connection_pool(write=False)).mget(keys)
-    except BaseException:
-        connection.disconnect()
-        raise
 
 
 @functools.lru_cache(maxsize=4096)

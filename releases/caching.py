@@ -71,7 +71,8 @@ from django.views.decorators.http import condition
 
 from newsroom.middleware import MARK as PAGE_MARK
 from newsroom.middleware import PUBLIC as PAGE_PUBLIC
-from newsroom.middleware import cache_values, shareable_request
+from newsroom.cache import cache_values
+from newsroom.middleware import shareable_request
 
 from . import events, public, purge
 from .calendar import calendar_past

@@ -48,7 +48,7 @@ from django.template.loader import get_template
 from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
 
-from newsroom.middleware import cache_values
+from newsroom.cache import cache_values
 
 ENTRY_TEMPLATE = "releases/includes/entry.html"
 
@@ -285,7 +285,7 @@ class PageFragments:
         for part in PAGE_PARTS:
             self.keys[part] = edition_key(f"page-{part}", item, state.etag_base, request.scheme, request.get_host())
         keys = list(self.keys.values())
-        found = cache_values(keys)  # on Redis one MGET beside redis-py's client (newsroom.middleware)
+        found = cache_values(keys)  # on Redis one MGET beside redis-py's client (newsroom.cache)
         self.found = {key: html for key, html in zip(keys, found) if html is not None}
 
     @property

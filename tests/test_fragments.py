@@ -72,7 +72,7 @@ def test_a_page_of_entries_is_one_cache_round_trip(client, writer, reviewer, mon
     monkeypatch.setattr(fragments.default_cache, "get_many", counted)
     home(client)
     home(client)
-    # Without Redis the public state's own read comes through get_many too (newsroom.middleware.cache_values).
+    # Without Redis the public state's own read comes through get_many too (newsroom.cache.cache_values).
     entries = [keys for keys in calls if any(key.startswith("entry:") for key in keys)]
     assert [len(keys) for keys in entries] == [3, 3], "each page reads its entries in one get_many"
     assert all(key.startswith("entry:") for keys in entries for key in keys)

@@ -10,6 +10,7 @@ from django.middleware.csrf import CsrfViewMiddleware
 from django.conf import settings
 from django.urls import reverse
 
+from newsroom import cache as newsroom_cache
 from newsroom import middleware
 
 from .factories import make_release, make_source, publish
@@ -156,14 +157,14 @@ def test_a_redis_connection_the_server_dropped_costs_no_error_and_no_stale_page(
     first = client.get(url)
     assert client.get(url).content == first.content  # a hit, on the fast path's connection
     client_id = id(caches["default"]._cache)
-    connection = middleware._redis[client_id][1]
+    connection = newsroom_cache._redis[client_id][1]
     connection.send_command("CLIENT", "ID")
     own_id = connection.read_response()
     redis.Redis.from_url(os.environ["REDIS_URL"]).client_kill_filter(_id=own_id)
     again = client.get(url)
     assert again.status_code == 200 and again.content == first.content
     assert client.get(url).content == first.content
-    assert middleware._redis[client_id][1].send_command("CLIENT", "ID") is None  # connected again
-    assert middleware._redis[client_id][1].read_response() != own_id
+    assert newsroom_cache._redis[client_id][1].send_command("CLIENT", "ID") is None  # connected again
+    assert newsroom_cache._redis[client_id][1].read_response() != own_id
     release.withdraw(reviewer, "Issued in error.")
     assert "has been withdrawn" in client.get(url).content.decode()
